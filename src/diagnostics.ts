@@ -26,6 +26,8 @@ export interface Diagnostic {
   readonly severity: Severity;
   readonly message: string;
   readonly span?: Span;
+  /** A few words printed beside the caret under `span` ("not declared"). */
+  readonly label?: string;
   /** Pointers at related lines ("declared here"). */
   readonly notes?: readonly RelatedNote[];
   /** A concrete fix, e.g. "did you mean `rmsnorm`?". */

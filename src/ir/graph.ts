@@ -157,31 +157,36 @@ export interface Graph {
   readonly maxSeq: number;
 }
 
+/** The fields of each op that hold input node ids (nullable ones may be absent), in order. */
+export const inputFields: { readonly [O in Op]: readonly (keyof NodeOf<O>)[] } = {
+  tokens: [],
+  param: [],
+  embedding: ['table', 'ids'],
+  positions: ['table'],
+  linear: ['x', 'weight', 'bias'],
+  layernorm: ['x', 'gamma', 'beta'],
+  rmsnorm: ['x', 'gamma'],
+  rope: ['x'],
+  attention: ['q', 'k', 'v'],
+  unary: ['x'],
+  binary: ['a', 'b'],
+};
+
 /** The ids of a node's tensor inputs, in a fixed order (used by printer, verifier, liveness). */
 export function inputsOf(node: Node): NodeId[] {
-  switch (node.op) {
-    case 'tokens':
-    case 'param':
-      return [];
-    case 'embedding':
-      return [node.table, node.ids];
-    case 'positions':
-      return [node.table];
-    case 'linear':
-      return node.bias === null ? [node.x, node.weight] : [node.x, node.weight, node.bias];
-    case 'layernorm':
-      return [node.x, ...(node.gamma === null ? [] : [node.gamma]), ...(node.beta === null ? [] : [node.beta])];
-    case 'rmsnorm':
-      return node.gamma === null ? [node.x] : [node.x, node.gamma];
-    case 'rope':
-      return [node.x];
-    case 'attention':
-      return [node.q, node.k, node.v];
-    case 'unary':
-      return [node.x];
-    case 'binary':
-      return [node.a, node.b];
+  const fields = inputFields[node.op] as readonly string[];
+  const record = node as unknown as Record<string, NodeId | null>;
+  return fields.map((f) => record[f]).filter((id): id is NodeId => id !== null);
+}
+
+/** A copy of `node` with a new id and every input id passed through `map`. */
+export function remapNode(node: Node, id: NodeId, map: (id: NodeId) => NodeId): Node {
+  const fields: Record<string, unknown> = { ...node, id };
+  for (const key of inputFields[node.op] as readonly string[]) {
+    const input = fields[key] as NodeId | null;
+    fields[key] = input === null ? null : map(input);
   }
+  return Object.freeze(fields) as unknown as Node;
 }
 
 /** Binds the symbolic sequence length. */

@@ -1,0 +1,74 @@
+// The IR as text: one line per node in id order, then the outputs. Deterministic (the same graph
+// always prints the same bytes), so it serves golden tests and `--dump-after`. For example:
+//
+//   graph "tiny_gpt2" max_seq=128
+//   %0 = tokens : [T] i32
+//   %1 = param "embed.tokens.weight" [101, 96] normal(0.02)
+//   %5 = layernorm %3, gamma=%4, beta=%2, eps=0.00001 : [T, 96] f32
+//   %9 = linear %5, %8, bias=%7 : [T, 96] f32
+//   output "logits" = %57
+//
+// Required operands are positional, optional ones and attributes are `name=value`; numbers are
+// printed with JavaScript's shortest round-trip form. With `spans`, each node line ends with the
+// .arch location it came from (`  @file:line:col`).
+import type { Span } from '../diagnostics.ts';
+import type { Graph, Init, Node, NodeId, NodeOf, Op, Shape } from './graph.ts';
+
+export interface PrintOptions {
+  readonly spans?: boolean;
+}
+
+/** The right-hand side of a node's line, before its type. */
+const operations: { readonly [O in Op]: (node: NodeOf<O>) => string } = {
+  tokens: () => 'tokens',
+  param: (n) => `param ${JSON.stringify(n.name)} ${shape(n.shape)} ${init(n.init)}`,
+  embedding: (n) => `embedding ${ref(n.table)}, ${ref(n.ids)}`,
+  positions: (n) => `positions ${ref(n.table)}`,
+  linear: (n) => `linear ${ref(n.x)}, ${ref(n.weight)}${optional('bias', n.bias)}`,
+  layernorm: (n) =>
+    `layernorm ${ref(n.x)}${optional('gamma', n.gamma)}${optional('beta', n.beta)}, eps=${n.eps}`,
+  rmsnorm: (n) => `rmsnorm ${ref(n.x)}${optional('gamma', n.gamma)}, eps=${n.eps}`,
+  rope: (n) => `rope ${ref(n.x)}, heads=${n.heads}, head_dim=${n.headDim}, base=${n.base}`,
+  attention: (n) =>
+    `attention ${ref(n.q)}, ${ref(n.k)}, ${ref(n.v)}, heads=${n.heads}, kv_heads=${n.kvHeads}, ` +
+    `head_dim=${n.headDim}, causal=${n.causal}, scale=${n.scale}`,
+  unary: (n) => `${n.fn} ${ref(n.x)}`,
+  binary: (n) => `${n.fn} ${ref(n.a)}, ${ref(n.b)}`,
+};
+
+export function printGraph(graph: Graph, options: PrintOptions = {}): string {
+  const lines = [`graph ${JSON.stringify(graph.name)} max_seq=${graph.maxSeq}`];
+  for (const node of graph.nodes) {
+    lines.push(printNode(node) + (options.spans ? `  @${location(node.span)}` : ''));
+  }
+  for (const output of graph.outputs)
+    lines.push(`output ${JSON.stringify(output.name)} = ${ref(output.node)}`);
+  return lines.join('\n') + '\n';
+}
+
+export function printNode(node: Node): string {
+  const operation = (operations[node.op] as (n: Node) => string)(node);
+  // A param's shape is part of its declaration, and params are always f32.
+  const type = node.op === 'param' ? '' : ` : ${shape(node.shape)} ${node.dtype}`;
+  return `${ref(node.id)} = ${operation}${type}`;
+}
+
+function ref(id: NodeId): string {
+  return `%${id}`;
+}
+
+function optional(name: string, id: NodeId | null): string {
+  return id === null ? '' : `, ${name}=${ref(id)}`;
+}
+
+function shape(dims: Shape): string {
+  return `[${dims.join(', ')}]`;
+}
+
+function init(i: Init): string {
+  return i.kind === 'normal' ? `normal(${i.std})` : i.kind;
+}
+
+function location(span: Span): string {
+  return `${span.file}:${span.line}:${span.column}`;
+}
