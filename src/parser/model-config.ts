@@ -3,19 +3,80 @@
 // (which reports all semantic errors against source spans); consumed by `ir/lower.ts`, which
 // may assume everything here is consistent (heads divide d, ranges inside the stack, ...).
 import type { Span } from '../diagnostics.ts';
+import type { RowExpr } from '../ir/row-expr.ts';
 import type { Placement } from './ast.ts';
 
-export type NormKind = 'layernorm' | 'rmsnorm';
+/**
+ * The norm function's name: a prelude kind (`layernorm`, `rmsnorm`, `dyt`, ... see
+ * src/parser/prelude.arch) or a user-defined one. Only `definition` says what it computes.
+ */
+export type NormKind = 'layernorm' | 'rmsnorm' | (string & {});
 
 export interface NormConfig {
   /** The name the user declared (`ln`), for messages and weight names. */
   readonly name: string;
   readonly kind: NormKind;
+  /** The instance's `eps` argument (0 when its function has none). */
   readonly eps: number;
-  /** LayerNorm's β (default true); RMSNorm has none. */
+  /** Whether the definition has a param named `bias` (LayerNorm's β unless `bias: false`). */
   readonly bias: boolean;
+  /**
+   * The norm as a row expression, for the row width where this config is used (every norm the
+   * resolver produces has one); lowering emits one `norm` node from it.
+   */
+  readonly definition?: NormDefinition;
   readonly span: Span;
 }
+
+/** One `param` of a norm function: a [width] vector (width = the row width) or a scalar. */
+export interface NormParamDecl {
+  /** The weight-name suffix: `layers.3.attn.norm.<name>`. */
+  readonly name: string;
+  /** 1 for a scalar; otherwise the width of the rows the norm is applied to. */
+  readonly width: number;
+  readonly init: number;
+  readonly span: Span;
+}
+
+/** A norm function with its arguments substituted: what a `norm` IR node is built from. */
+export interface NormDefinition {
+  /** The function's name (`layernorm`, or a user-defined `seed`), for messages only. */
+  readonly name: string;
+  readonly params: readonly NormParamDecl[];
+  /** `param` leaves index `params`. */
+  readonly body: RowExpr;
+  /** Channel groups used by `over: 'group'` reductions (1 when there are none). */
+  readonly groups: number;
+  /**
+   * CRMSNorm: not a row expression but a model rewrite (the stream kept in d−1 coordinates);
+   * the body is then the exact d−1 form and lowering rewrites the stream's writers. The body's
+   * row is then d−1 wide (vector params too) and `width_full` = d was substituted as a constant.
+   */
+  readonly crms: boolean;
+  readonly span: Span;
+}
+
+/** How sublayer outputs are combined into the stream (METHODS.md, "Residual routing"). */
+export type ResidualConfig =
+  | { readonly kind: 'add' }
+  | {
+      readonly kind: 'attnres';
+      /** Sublayers per block; null is full AttnRes (every sublayer its own source). */
+      readonly blockSize: number | null;
+      /** Whether the final output attends over all blocks or takes the last partial sum. */
+      readonly final: 'attend' | 'last';
+      /** ε of the keys' RMSNorm. */
+      readonly eps: number;
+      readonly span: Span;
+    };
+
+/** What feeds the head (METHODS.md, "Output-side routing"). */
+export type OutputConfig =
+  | { readonly kind: 'final' }
+  /** Σ softmax(s)_i · h_i over these sources: 0 = embedding output, i = after executed layer i. */
+  | { readonly kind: 'scalar_mix'; readonly sources: readonly number[]; readonly span: Span }
+  /** One-head attention over the embedding layer; log p = λ log_softmax(a) + (1−λ) log_softmax(b). */
+  | { readonly kind: 'surface_fusion'; readonly lambda: number; readonly span: Span };
 
 export type Activation = 'gelu' | 'gelu_tanh' | 'relu' | 'silu';
 
@@ -47,12 +108,25 @@ export interface SublayerConfig {
   readonly placement: Placement;
   /** Null exactly when placement is 'none'. */
   readonly norm: NormConfig | null;
+  /** LayerNorm Scaling: the pre-norm's output is multiplied by this (absent = 1). */
+  readonly normScale?: number;
+  /** Norms on a projection's output (QK-norm): `q`, `k`, `v`, `o`, `up`, `gate`, `down`. */
+  readonly projectionNorms?: Readonly<Record<string, NormConfig>>;
+  /** Layer index of this sublayer's module weights, when shared (WideNet); absent = the layer's. */
+  readonly weightsLayer?: number;
   readonly span: Span;
 }
 
 export interface LayerConfig {
-  /** 0-based position in the stack. */
+  /** 0-based index of the layer in the stack: its weights' names (`layers.{index}.…`). */
   readonly index: number;
+  /**
+   * 0-based place in execution order (`ModelConfig.layers` is in execution order); differs
+   * from `index` under a layer program (CoLa: skip, repeat, reorder). Absent = index.
+   */
+  readonly position?: number;
+  /** GPT-NeoX parallel form: every sublayer reads the same input, x + Σ F_i(N_i(x)). */
+  readonly parallel?: boolean;
   readonly block: string;
   readonly sublayers: readonly SublayerConfig[];
   readonly span: Span;
@@ -69,8 +143,14 @@ export interface ModelConfig {
   readonly ctx: number;
   readonly embed: {
     readonly learnedPositions: boolean;
+    /** A norm applied to the embedding output (`norm ln after embed`). */
+    readonly norm?: NormConfig | null;
     readonly span: Span;
   };
+  /** Absent = standard residual add. */
+  readonly residual?: ResidualConfig;
+  /** Absent = the final stream feeds the head. */
+  readonly output?: OutputConfig;
   readonly layers: readonly LayerConfig[];
   readonly finalNorm: NormConfig | null;
   readonly head: { readonly tied: boolean; readonly bias: boolean; readonly span: Span };
