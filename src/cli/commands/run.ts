@@ -152,7 +152,7 @@ function loadWeights(values: Parsed['values'], graph: Graph, seed: number) {
 
 function nondeterministic() {
   return {
-    code: 'E0905',
+    code: 'E0907',
     severity: 'error' as const,
     message: 'two runs of the same forward pass on the device gave different logits',
     help: 'this points at a device or driver problem; try --backend opengl or --backend vulkan',
