@@ -11,6 +11,7 @@
 //   [h*headDim, (h+1)*headDim).
 // - Node ids are indices into `Graph.nodes`, which is in topological order.
 import type { Span } from '../diagnostics.ts';
+import type { RowExpr } from './row-expr.ts';
 
 export type NodeId = number;
 export type Dim = number | 'T';
@@ -128,7 +129,44 @@ export interface BinaryNode extends Base {
   readonly b: NodeId;
 }
 
+/**
+ * A row expression applied to every row of x [T, width] (norms of every kind, log-softmax):
+ * see row-expr.ts for the semantics. `params` are [width] vectors or [1] scalars; `groups`
+ * divides width. `label` names the norm kind for messages and printing only.
+ */
+export interface RowExprNode extends Base {
+  readonly op: 'rowexpr';
+  readonly x: NodeId;
+  readonly params: readonly NodeId[];
+  readonly expr: RowExpr;
+  readonly groups: number;
+  readonly label: string;
+}
+
+/**
+ * Attention over depth (Attention Residuals): for each row t,
+ *   h_t = Σ_i softmax_i(query · (keyGain ⊙ v_i,t / rms(v_i,t))) · v_i,t
+ * over sources v_i [T, d], rms(v) = sqrt(mean(v²) + eps). query, keyGain: [d] params.
+ */
+export interface DepthAttentionNode extends Base {
+  readonly op: 'depth_attention';
+  readonly sources: readonly NodeId[];
+  readonly query: NodeId;
+  readonly keyGain: NodeId;
+  readonly eps: number;
+}
+
+/** Scalar mix of layers: Σ_i softmax(logits)_i · v_i over sources v_i [T, d]; logits [n]. */
+export interface ScalarMixNode extends Base {
+  readonly op: 'scalar_mix';
+  readonly sources: readonly NodeId[];
+  readonly logits: NodeId;
+}
+
 export type Node =
+  | RowExprNode
+  | DepthAttentionNode
+  | ScalarMixNode
   | TokensNode
   | ParamNode
   | EmbeddingNode
@@ -157,8 +195,14 @@ export interface Graph {
   readonly maxSeq: number;
 }
 
-/** The fields of each op that hold input node ids (nullable ones may be absent), in order. */
+/**
+ * The fields of each op that hold input node ids, in order: a field holds one id, null (an
+ * absent optional input) or a list of ids.
+ */
 export const inputFields: { readonly [O in Op]: readonly (keyof NodeOf<O>)[] } = {
+  rowexpr: ['x', 'params'],
+  depth_attention: ['sources', 'query', 'keyGain'],
+  scalar_mix: ['sources', 'logits'],
   tokens: [],
   param: [],
   embedding: ['table', 'ids'],
@@ -175,16 +219,16 @@ export const inputFields: { readonly [O in Op]: readonly (keyof NodeOf<O>)[] } =
 /** The ids of a node's tensor inputs, in a fixed order (used by printer, verifier, liveness). */
 export function inputsOf(node: Node): NodeId[] {
   const fields = inputFields[node.op] as readonly string[];
-  const record = node as unknown as Record<string, NodeId | null>;
-  return fields.map((f) => record[f]).filter((id): id is NodeId => id !== null);
+  const record = node as unknown as Record<string, NodeId | null | readonly NodeId[]>;
+  return fields.flatMap((f) => record[f]).filter((id): id is NodeId => id !== null);
 }
 
 /** A copy of `node` with a new id and every input id passed through `map`. */
 export function remapNode(node: Node, id: NodeId, map: (id: NodeId) => NodeId): Node {
   const fields: Record<string, unknown> = { ...node, id };
   for (const key of inputFields[node.op] as readonly string[]) {
-    const input = fields[key] as NodeId | null;
-    fields[key] = input === null ? null : map(input);
+    const input = fields[key] as NodeId | null | readonly NodeId[];
+    fields[key] = input === null ? null : Array.isArray(input) ? Object.freeze(input.map(map)) : map(input as NodeId);
   }
   return Object.freeze(fields) as unknown as Node;
 }

@@ -9,7 +9,7 @@ import { afterAll, expect, it } from 'vitest';
 import { emitPackage } from '../../src/codegen/emit.ts';
 import { planGraph } from '../../src/codegen/plan.ts';
 import type { Plan } from '../../src/codegen/plan-types.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
 import { randomWeights } from '../../src/weights/random.ts';

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ArchcError } from '../../src/diagnostics.ts';
 import { elementCount, params, type Graph } from '../../src/ir/graph.ts';
 import { interpret, type WeightMap } from '../../src/ir/interpret/index.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { gpt2Config, llamaConfig } from '../support/models.ts';
 
 /** Every param zero, except the ones listed. */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { noSpan, type Span } from '../../src/diagnostics.ts';
 import { GraphBuilder } from '../../src/ir/builder.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { printGraph } from '../../src/ir/print.ts';
 import { expectGolden } from '../golden.ts';
 import { gpt2Config, llamaConfig } from '../support/models.ts';

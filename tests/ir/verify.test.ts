@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { InvariantError } from '../../src/diagnostics.ts';
 import type { Graph, Node } from '../../src/ir/graph.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { verifyGraph } from '../../src/ir/verify.ts';
 import { gpt2Config, llamaConfig } from '../support/models.ts';
 

@@ -3,7 +3,7 @@
 // several sequence lengths through one exported model (T is a symbolic dimension).
 import { describe, expect, it } from 'vitest';
 import { interpret } from '../../src/ir/interpret/index.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { exportOnnx } from '../../src/onnx/export.ts';
 import { decodeModel } from '../../src/onnx/proto.ts';
 import { runOnnx } from '../../src/onnx/run-ort.ts';

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { noSpan } from '../../src/diagnostics.ts';
 import { GraphBuilder } from '../../src/ir/builder.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { verifyGraph } from '../../src/ir/verify.ts';
 import { eliminateDeadNodes } from '../../src/passes/eliminate-dead-nodes.ts';
 import { randomWeights } from '../../src/weights/random.ts';

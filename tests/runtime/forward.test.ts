@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { planGraph } from '../../src/codegen/plan.ts';
 import type { Plan } from '../../src/codegen/plan-types.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
 import { randomWeights } from '../../src/weights/random.ts';

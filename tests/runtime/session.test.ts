@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArchcError } from '../../src/diagnostics.ts';
 import { planGraph } from '../../src/codegen/plan.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
 import { randomWeights } from '../../src/weights/random.ts';

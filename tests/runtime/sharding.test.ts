@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { ArchcError } from '../../src/diagnostics.ts';
 import { planGraph } from '../../src/codegen/plan.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { expectMatchesInterpreter, deviceLimits, tokenIds } from '../codegen/support.ts';
 import { gpt2Config } from '../support/models.ts';
 

@@ -3,7 +3,7 @@
 //     [--backend=vulkan|opengl] [--check]   (--check: compare with the reference interpreter)
 // Prints plan / upload / first run (includes shader compilation) / steady-state run times.
 import { planGraph } from '../../src/codegen/plan.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
 import { randomWeights } from '../../src/weights/random.ts';

@@ -4,7 +4,7 @@
 // written out by hand, so a binding that merely round-trips its own mistakes cannot pass.
 import { describe, expect, it } from 'vitest';
 import { ArchcError } from '../../src/diagnostics.ts';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import type { ModelConfig } from '../../src/parser/model-config.ts';
 import { bindWeights } from '../../src/weights/bind.ts';
 import { weightCodes } from '../../src/weights/errors.ts';

@@ -1,7 +1,7 @@
 // Random initialisation: deterministic per (seed, parameter name), independent of which other
 // parameters exist, and following each parameter's init (normal with its std, ones, zeros).
 import { describe, expect, it } from 'vitest';
-import { lowerModel } from '../../src/ir/lower.ts';
+import { lowerModel } from '../../src/ir/lower/index.ts';
 import { params } from '../../src/ir/graph.ts';
 import { randomWeights } from '../../src/weights/random.ts';
 import { gpt2Config, llamaConfig } from '../support/models.ts';
