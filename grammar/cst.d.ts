@@ -25,6 +25,9 @@ export type StatementCstChildren = {
   stackDecl?: StackDeclCstNode[];
   finalDecl?: FinalDeclCstNode[];
   headDecl?: HeadDeclCstNode[];
+  residualDecl?: ResidualDeclCstNode[];
+  orderDecl?: OrderDeclCstNode[];
+  outputDecl?: OutputDeclCstNode[];
 };
 
 export interface ModelDeclCstNode extends CstNode {
@@ -79,8 +82,67 @@ export interface NormDeclCstNode extends CstNode {
 export type NormDeclCstChildren = {
   Norm: IToken[];
   Identifier: IToken[];
+  Equals?: IToken[];
+  call?: CallCstNode[];
+  argList?: ArgListCstNode[];
+  Crms?: IToken[];
+  LBrace?: IToken[];
+  normItem?: NormItemCstNode[];
+  RBrace?: IToken[];
+  After?: IToken[];
+  Embed?: IToken[];
+  Before?: IToken[];
+  Head?: IToken[];
+};
+
+export interface NormItemCstNode extends CstNode {
+  name: 'normItem';
+  children: NormItemCstChildren;
+}
+
+export type NormItemCstChildren = {
+  paramDecl?: ParamDeclCstNode[];
+  letDecl?: LetDeclCstNode[];
+  returnDecl?: ReturnDeclCstNode[];
+};
+
+export interface ParamDeclCstNode extends CstNode {
+  name: 'paramDecl';
+  children: ParamDeclCstChildren;
+}
+
+export type ParamDeclCstChildren = {
+  Param: IToken[];
+  Identifier: IToken[];
+  LBracket?: IToken[];
+  width?: ExpressionCstNode[];
+  RBracket?: IToken[];
   Equals: IToken[];
-  call: CallCstNode[];
+  init: ExpressionCstNode[];
+  If?: IToken[];
+  condition?: IToken[];
+};
+
+export interface LetDeclCstNode extends CstNode {
+  name: 'letDecl';
+  children: LetDeclCstChildren;
+}
+
+export type LetDeclCstChildren = {
+  Let: IToken[];
+  Identifier: IToken[];
+  Equals: IToken[];
+  expression: ExpressionCstNode[];
+};
+
+export interface ReturnDeclCstNode extends CstNode {
+  name: 'returnDecl';
+  children: ReturnDeclCstChildren;
+}
+
+export type ReturnDeclCstChildren = {
+  Return: IToken[];
+  expression: ExpressionCstNode[];
 };
 
 export interface BlockDeclCstNode extends CstNode {
@@ -91,6 +153,7 @@ export interface BlockDeclCstNode extends CstNode {
 export type BlockDeclCstChildren = {
   Block: IToken[];
   Identifier: IToken[];
+  Parallel?: IToken[];
   LBrace: IToken[];
   sublayerDecl?: SublayerDeclCstNode[];
   RBrace: IToken[];
@@ -117,9 +180,21 @@ export type StackDeclCstChildren = {
   expression: ExpressionCstNode[];
   X: IToken[];
   Identifier: IToken[];
+  Shared?: IToken[];
   LBrace?: IToken[];
-  normRule?: NormRuleCstNode[];
+  stackRule?: StackRuleCstNode[];
   RBrace?: IToken[];
+};
+
+export interface StackRuleCstNode extends CstNode {
+  name: 'stackRule';
+  children: StackRuleCstChildren;
+}
+
+export type StackRuleCstChildren = {
+  normRule?: NormRuleCstNode[];
+  dropRule?: DropRuleCstNode[];
+  parallelRule?: ParallelRuleCstNode[];
 };
 
 export interface NormRuleCstNode extends CstNode {
@@ -130,10 +205,35 @@ export interface NormRuleCstNode extends CstNode {
 export type NormRuleCstChildren = {
   Norm: IToken[];
   None?: IToken[];
+  projectionTarget?: ProjectionTargetCstNode[];
   Identifier?: IToken[];
-  placement?: PlacementCstNode[];
+  normPlacement?: NormPlacementCstNode[];
   For?: IToken[];
   layerRange?: LayerRangeCstNode[];
+};
+
+export interface NormPlacementCstNode extends CstNode {
+  name: 'normPlacement';
+  children: NormPlacementCstChildren;
+}
+
+export type NormPlacementCstChildren = {
+  projectionTarget?: ProjectionTargetCstNode[];
+  placement?: PlacementCstNode[];
+  Scale?: IToken[];
+  scale?: ExpressionCstNode[];
+};
+
+export interface ProjectionTargetCstNode extends CstNode {
+  name: 'projectionTarget';
+  children: ProjectionTargetCstChildren;
+}
+
+export type ProjectionTargetCstChildren = {
+  After: IToken[];
+  sublayer: IToken[];
+  Dot: IToken[];
+  projection: IToken[];
 };
 
 export interface PlacementCstNode extends CstNode {
@@ -146,6 +246,31 @@ export type PlacementCstChildren = {
   Post?: IToken[];
   Sandwich?: IToken[];
   None?: IToken[];
+  Mixln?: IToken[];
+  argList?: ArgListCstNode[];
+};
+
+export interface DropRuleCstNode extends CstNode {
+  name: 'dropRule';
+  children: DropRuleCstChildren;
+}
+
+export type DropRuleCstChildren = {
+  Drop: IToken[];
+  Identifier: IToken[];
+  For?: IToken[];
+  layerRange?: LayerRangeCstNode[];
+};
+
+export interface ParallelRuleCstNode extends CstNode {
+  name: 'parallelRule';
+  children: ParallelRuleCstChildren;
+}
+
+export type ParallelRuleCstChildren = {
+  Parallel: IToken[];
+  For?: IToken[];
+  layerRange?: LayerRangeCstNode[];
 };
 
 export interface LayerRangeCstNode extends CstNode {
@@ -186,6 +311,51 @@ export type HeadDeclCstChildren = {
   argList?: ArgListCstNode[];
 };
 
+export interface ResidualDeclCstNode extends CstNode {
+  name: 'residualDecl';
+  children: ResidualDeclCstChildren;
+}
+
+export type ResidualDeclCstChildren = {
+  Residual: IToken[];
+  call: CallCstNode[];
+};
+
+export interface OrderDeclCstNode extends CstNode {
+  name: 'orderDecl';
+  children: OrderDeclCstChildren;
+}
+
+export type OrderDeclCstChildren = {
+  Order: IToken[];
+  LBracket: IToken[];
+  orderItem: OrderItemCstNode[];
+  Comma?: IToken[];
+  RBracket: IToken[];
+};
+
+export interface OrderItemCstNode extends CstNode {
+  name: 'orderItem';
+  children: OrderItemCstChildren;
+}
+
+export type OrderItemCstChildren = {
+  start: ExpressionCstNode[];
+  Colon?: IToken[];
+  end?: ExpressionCstNode[];
+};
+
+export interface OutputDeclCstNode extends CstNode {
+  name: 'outputDecl';
+  children: OutputDeclCstChildren;
+}
+
+export type OutputDeclCstChildren = {
+  Output: IToken[];
+  Final?: IToken[];
+  call?: CallCstNode[];
+};
+
 export interface CallCstNode extends CstNode {
   name: 'call';
   children: CallCstChildren;
@@ -215,6 +385,8 @@ export interface ArgumentCstNode extends CstNode {
 
 export type ArgumentCstChildren = {
   Identifier?: IToken[];
+  Block?: IToken[];
+  Final?: IToken[];
   Colon?: IToken[];
   expression?: ExpressionCstNode[];
 };
@@ -269,6 +441,7 @@ export interface AtomCstNode extends CstNode {
 export type AtomCstChildren = {
   NumberLiteral?: IToken[];
   Identifier?: IToken[];
+  argList?: ArgListCstNode[];
   LParen?: IToken[];
   expression?: ExpressionCstNode[];
   RParen?: IToken[];
@@ -282,14 +455,27 @@ export interface ICstNodeVisitor<IN, OUT> extends ICstVisitor<IN, OUT> {
   dimDecl(children: DimDeclCstChildren, param?: IN): OUT;
   embedDecl(children: EmbedDeclCstChildren, param?: IN): OUT;
   normDecl(children: NormDeclCstChildren, param?: IN): OUT;
+  normItem(children: NormItemCstChildren, param?: IN): OUT;
+  paramDecl(children: ParamDeclCstChildren, param?: IN): OUT;
+  letDecl(children: LetDeclCstChildren, param?: IN): OUT;
+  returnDecl(children: ReturnDeclCstChildren, param?: IN): OUT;
   blockDecl(children: BlockDeclCstChildren, param?: IN): OUT;
   sublayerDecl(children: SublayerDeclCstChildren, param?: IN): OUT;
   stackDecl(children: StackDeclCstChildren, param?: IN): OUT;
+  stackRule(children: StackRuleCstChildren, param?: IN): OUT;
   normRule(children: NormRuleCstChildren, param?: IN): OUT;
+  normPlacement(children: NormPlacementCstChildren, param?: IN): OUT;
+  projectionTarget(children: ProjectionTargetCstChildren, param?: IN): OUT;
   placement(children: PlacementCstChildren, param?: IN): OUT;
+  dropRule(children: DropRuleCstChildren, param?: IN): OUT;
+  parallelRule(children: ParallelRuleCstChildren, param?: IN): OUT;
   layerRange(children: LayerRangeCstChildren, param?: IN): OUT;
   finalDecl(children: FinalDeclCstChildren, param?: IN): OUT;
   headDecl(children: HeadDeclCstChildren, param?: IN): OUT;
+  residualDecl(children: ResidualDeclCstChildren, param?: IN): OUT;
+  orderDecl(children: OrderDeclCstChildren, param?: IN): OUT;
+  orderItem(children: OrderItemCstChildren, param?: IN): OUT;
+  outputDecl(children: OutputDeclCstChildren, param?: IN): OUT;
   call(children: CallCstChildren, param?: IN): OUT;
   argList(children: ArgListCstChildren, param?: IN): OUT;
   argument(children: ArgumentCstChildren, param?: IN): OUT;

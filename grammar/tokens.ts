@@ -1,9 +1,12 @@
 // Tokens and lexer of the .arch language. Every token has a `label` in plain words: the parser's
 // error messages ("expected `:` but found `1e-5`") are built from these labels.
 //
-// Reserved words name statements and placements. `layers` and `x` are *soft* keywords: they sit
-// in the Identifier category, so a dim may be called `layers` (it usually is) while
-// `for layers[...]` and `stack n x block` still read them as keywords.
+// Reserved words name statements and placements. `layers`, `x` and the words added with norm
+// functions, placements and routing (`param`, `let`, `return`, `if`, `crms`, `after`, `before`,
+// `scale`, `mixln`, `drop`, `parallel`, `shared`, `residual`, `order`, `output`) are *soft*
+// keywords: they sit in the Identifier category, so a dim may be called `layers` (it usually is)
+// and a norm's row may be called `x`, while the grammar still reads them as keywords where it
+// expects one.
 import { createToken, Lexer, type TokenType } from 'chevrotain';
 
 export const Identifier = createToken({
@@ -39,6 +42,21 @@ export const Tied = keyword('tied');
 export const Untied = keyword('untied');
 export const Layers = keyword('layers', true);
 export const Times = keyword('x', true);
+export const Param = keyword('param', true);
+export const Let = keyword('let', true);
+export const Return = keyword('return', true);
+export const If = keyword('if', true);
+export const Crms = keyword('crms', true);
+export const After = keyword('after', true);
+export const Before = keyword('before', true);
+export const Scale = keyword('scale', true);
+export const Mixln = keyword('mixln', true);
+export const Drop = keyword('drop', true);
+export const Parallel = keyword('parallel', true);
+export const Shared = keyword('shared', true);
+export const Residual = keyword('residual', true);
+export const Order = keyword('order', true);
+export const Output = keyword('output', true);
 
 export const NumberLiteral = createToken({
   name: 'NumberLiteral',
@@ -70,6 +88,7 @@ export const Percent = punct('Percent', '%', [MultiplicativeOp]);
 export const Caret = punct('Caret', '^');
 export const Equals = punct('Equals', '=');
 export const Colon = punct('Colon', ':');
+export const Dot = punct('Dot', '.');
 export const Comma = punct('Comma', ',');
 export const LParen = punct('LParen', '(');
 export const RParen = punct('RParen', ')');
@@ -107,6 +126,21 @@ export const allTokens: readonly TokenType[] = [
   Untied,
   Layers,
   Times,
+  Param,
+  Let,
+  Return,
+  If,
+  Crms,
+  After,
+  Before,
+  Scale,
+  Mixln,
+  Drop,
+  Parallel,
+  Shared,
+  Residual,
+  Order,
+  Output,
   Identifier,
   NumberLiteral,
   AdditiveOp,
@@ -119,6 +153,7 @@ export const allTokens: readonly TokenType[] = [
   Caret,
   Equals,
   Colon,
+  Dot,
   Comma,
   LParen,
   RParen,

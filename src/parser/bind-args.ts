@@ -192,6 +192,24 @@ function convert(
   }
   const value = evaluate(expr, scope, type.kind, report);
   if (value === null) return null;
+  if (type.kind === 'real' && type.within) {
+    const [low, high] = type.within;
+    if (value < low || value > high) {
+      report.error(
+        'E0306',
+        `\`${param.name}\` must be between ${low} and ${high}, found ${value}`,
+        expr.span,
+        {
+          label: `${signature.callee}'s \`${param.name}\` is ${value}`,
+          help:
+            param.name === 'alpha'
+              ? `α is the fraction of layers that are post-norm: ⌊α · layers⌋ of them`
+              : undefined,
+        },
+      );
+      return null;
+    }
+  }
   const tooSmall = type.kind === 'integer' ? value < type.atLeast : type.positive && value <= 0;
   if (tooSmall) {
     const bound = type.kind === 'integer' ? `at least ${type.atLeast}` : 'greater than 0';

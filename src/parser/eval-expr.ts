@@ -1,12 +1,13 @@
 // Evaluates an expression to a number, reporting every problem against the source. Two kinds:
 // `integer` for dims, counts and sizes (literals must be whole, `/` must divide exactly), and
 // `real` for eps and rope_base (ordinary arithmetic). A failed sub-expression yields null and
-// has already been reported, so one mistake gives one error, not a cascade.
+// has already been reported, so one mistake gives one error, not a cascade. Real expressions
+// (scales, norm-parameter inits) may call the math functions in `mathFunctions`.
 import type { Span } from '../diagnostics.ts';
 import type { Expr } from './ast.ts';
 import type { FrontEndCode } from './catalog.ts';
 import type { Reporter } from './report.ts';
-import { didYouMean } from './suggest.ts';
+import { didYouMean, listOf } from './suggest.ts';
 
 export type NumberKind = 'integer' | 'real';
 
@@ -14,7 +15,24 @@ export type NumberKind = 'integer' | 'real';
 export interface Scope {
   value(name: string): number | null | undefined;
   names(): Iterable<string>;
+  /** Reports an unknown name; without it, the name is reported as an unknown dim (E0201). */
+  unknown?(name: string, span: Span, report: Reporter): void;
 }
+
+/** Functions a real expression may call: `1 / sqrt(layer)`, `param g = sqrt(width)`. */
+export const mathFunctions: Readonly<Record<string, (...args: number[]) => number>> = {
+  sqrt: Math.sqrt,
+  rsqrt: (a) => 1 / Math.sqrt(a),
+  log: Math.log,
+  exp: Math.exp,
+  abs: Math.abs,
+  tanh: Math.tanh,
+  sigmoid: (a) => 1 / (1 + Math.exp(-a)),
+  floor: Math.floor,
+  ceil: Math.ceil,
+  min: (a, b) => Math.min(a, b),
+  max: (a, b) => Math.max(a, b),
+};
 
 interface Failure {
   readonly code: FrontEndCode;
@@ -109,12 +127,54 @@ function evaluateNode(expr: Expr, scope: Scope, kind: NumberKind, report: Report
       return null;
     }
     case 'call':
-      report.error('E0313', `\`${expr.callee}(...)\` cannot be used in an expression`, expr.span, {
-        label: 'function call',
-        help: 'expressions use numbers, dims and + - * / % ^',
-      });
-      return null;
+      return callMath(expr, scope, kind, report);
   }
+}
+
+function callMath(
+  expr: Extract<Expr, { kind: 'call' }>,
+  scope: Scope,
+  kind: NumberKind,
+  report: Reporter,
+): number | null {
+  const fn = mathFunctions[expr.callee];
+  if (kind === 'integer' || !fn) {
+    const names = Object.keys(mathFunctions);
+    report.error(
+      'E0313',
+      `\`${expr.callee}(...)\` cannot be used in this expression`,
+      expr.calleeSpan,
+      {
+        label: kind === 'integer' ? 'function call in a whole-number expression' : 'not a function',
+        help:
+          kind === 'integer'
+            ? 'whole-number expressions use numbers, dims and + - * / % ^'
+            : (didYouMean(expr.callee, names) ?? `the functions are ${listOf(names, 'and')}`),
+      },
+    );
+    return null;
+  }
+  if (
+    expr.args.length !== fn.length ||
+    expr.args.some((a) => a.name !== null && a.value !== null)
+  ) {
+    const wanted = fn.length === 1 ? 'one value' : `${fn.length} values`;
+    report.error('E0209', `\`${expr.callee}\` takes ${wanted}`, expr.span, {
+      label: `${expr.args.length} given`,
+      help: `write \`${expr.callee}(${fn.length === 1 ? 'a' : 'a, b'})\``,
+    });
+    return null;
+  }
+  const values = expr.args.map((arg) =>
+    evaluateNode(
+      arg.value ?? { kind: 'name', name: arg.name!, span: arg.span },
+      scope,
+      kind,
+      report,
+    ),
+  );
+  if (values.some((v) => v === null)) return null;
+  return fn(...(values as number[]));
 }
 
 function literal(value: number, span: Span, kind: NumberKind, report: Reporter): number | null {
@@ -133,6 +193,10 @@ function lookup(name: string, span: Span, scope: Scope, report: Reporter): numbe
   if (value !== undefined) return value;
   if (name === 'true' || name === 'false') {
     report.error('E0302', `expected a number, found \`${name}\``, span, { label: 'not a number' });
+    return null;
+  }
+  if (scope.unknown) {
+    scope.unknown(name, span, report);
     return null;
   }
   report.error('E0201', `unknown dim \`${name}\``, span, {

@@ -1,6 +1,6 @@
 // The resolved model: every name bound, every dimension a number, the stack expanded into one
 // LayerConfig per layer with its norm placement applied. Produced by `resolve.ts` from the AST
-// (which reports all semantic errors against source spans); consumed by `ir/lower.ts`, which
+// (which reports all semantic errors against source spans); consumed by `ir/lower/index.ts`, which
 // may assume everything here is consistent (heads divide d, ranges inside the stack, ...).
 import type { Span } from '../diagnostics.ts';
 import type { RowExpr } from '../ir/row-expr.ts';

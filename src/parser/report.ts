@@ -1,5 +1,7 @@
 // Collects the diagnostics of one front-end run. Every front-end error goes through here, so
-// every code used is one from the catalog (the type says so) and nothing is ever thrown.
+// every code used is one from the catalog (the type says so) and nothing is ever thrown. A
+// diagnostic identical to one already reported (same code, message and place) is dropped: a
+// norm function checked at each of its uses, or a scale evaluated per layer, reports once.
 import type { Diagnostic, RelatedNote, Span } from '../diagnostics.ts';
 import type { FrontEndCode } from './catalog.ts';
 
@@ -12,7 +14,12 @@ export interface Extras {
 export class Reporter {
   private readonly found: Diagnostic[] = [];
 
+  private readonly seen = new Set<string>();
+
   error(code: FrontEndCode, message: string, span: Span | undefined, extras: Extras = {}): void {
+    const key = `${code} ${span?.file}:${span?.offset}:${span?.length} ${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
     this.found.push({ code, severity: 'error', message, ...(span ? { span } : {}), ...extras });
   }
 

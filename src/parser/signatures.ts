@@ -1,12 +1,19 @@
-// What each constructor accepts: `layernorm(...)`, `attention(...)`, `tokens(...)`, the head.
-// This table is the one place argument names, types, defaults and limits live; the binder
-// checks calls against it and docs/language.md documents it. Flags are `bool` parameters:
-// writing the bare name sets them (`causal`), `name: true|false` sets them explicitly.
-import type { Activation, NormKind } from './model-config.ts';
+// What each constructor accepts: `attention(...)`, `tokens(...)`, the head, `mixln(...)`,
+// `residual attnres(...)`, `output mix(...)`. This table is the one place argument names, types,
+// defaults and limits live; the binder checks calls against it and docs/language.md documents
+// it. Flags are `bool` parameters: writing the bare name sets them (`causal`), `name: true|false`
+// sets them explicitly. Norm kinds are not here: their signatures come from their headers in
+// prelude.arch (norm-functions.ts).
+import type { Activation } from './model-config.ts';
 
 export type ParamType =
   | { readonly kind: 'integer'; readonly atLeast: number }
-  | { readonly kind: 'real'; readonly positive: boolean }
+  | {
+      readonly kind: 'real';
+      readonly positive: boolean;
+      /** Inclusive bounds, when the value is a fraction or similar. */
+      readonly within?: readonly [number, number];
+    }
   | { readonly kind: 'bool' }
   | { readonly kind: 'choice'; readonly what: string; readonly options: readonly string[] };
 
@@ -38,17 +45,6 @@ export const activations: readonly (Activation | 'swiglu' | 'geglu')[] = [
   'swiglu',
   'geglu',
 ];
-
-export const normSignatures: Readonly<Record<NormKind, Signature>> = {
-  layernorm: {
-    callee: 'layernorm',
-    params: [
-      { name: 'eps', type: positiveReal, default: 1e-5 },
-      { name: 'bias', type: flag, default: true },
-    ],
-  },
-  rmsnorm: { callee: 'rmsnorm', params: [{ name: 'eps', type: positiveReal, default: 1e-6 }] },
-};
 
 export const sublayerSignatures = {
   attention: {
@@ -94,3 +90,36 @@ export const headSignature: Signature = {
   callee: 'head',
   params: [{ name: 'bias', type: flag, default: false }],
 };
+
+const fraction = { kind: 'real', positive: false, within: [0, 1] } as const;
+
+/** `norm ln mixln(alpha: 0.25)`: post-norm for the first ⌊αL⌋ layers, pre-norm for the rest. */
+export const mixlnSignature: Signature = {
+  callee: 'mixln',
+  params: [{ name: 'alpha', type: fraction, default: 0.25 }],
+};
+
+/** `residual add | attnres(...)`: how sublayer outputs are combined into the stream. */
+export const residualSignatures = {
+  add: { callee: 'add', params: [] },
+  attnres: {
+    callee: 'attnres',
+    params: [
+      { name: 'block', type: count, default: null },
+      {
+        name: 'final',
+        type: { kind: 'choice', what: 'final mode', options: ['attend', 'last'] },
+        default: 'attend',
+      },
+      { name: 'eps', type: positiveReal, default: 1e-6 },
+    ],
+  },
+} as const satisfies Record<string, Signature>;
+
+/** `output mix(...) | surface_fusion(...)` (`mix` takes its sources by position, any number). */
+export const outputSignatures = {
+  surface_fusion: {
+    callee: 'surface_fusion',
+    params: [{ name: 'lambda', type: fraction, default: 0.8 }],
+  },
+} as const satisfies Record<string, Signature>;

@@ -14,6 +14,9 @@ export const statementKeywords = [
   'stack',
   'final',
   'head',
+  'residual',
+  'order',
+  'output',
 ] as const;
 
 const aStatement = `a statement (${listOf(statementKeywords)})`;
@@ -23,7 +26,13 @@ const anExpression = 'an expression (a number, a name or `(`)';
 const expectedByRule: Readonly<Record<string, string>> = {
   file: aStatement,
   statement: aStatement,
-  placement: 'a placement: `pre`, `post`, `sandwich` or `none`',
+  placement: 'a placement: `pre`, `post`, `sandwich`, `none` or `mixln`',
+  normPlacement:
+    'a placement (`pre`, `post`, `sandwich`, `none`, `mixln`) or `after <sublayer>.<projection>`',
+  normItem: '`param`, `let` or `return`',
+  stackRule: 'a rule (`norm`, `drop` or `parallel`)',
+  outputDecl: '`final`, `mix(...)` or `surface_fusion(...)`',
+  orderItem: 'a layer number or a range such as `0 : 4`',
   expression: anExpression,
   product: anExpression,
   unary: anExpression,
@@ -43,7 +52,8 @@ const expectedByRuleAndToken: Readonly<Record<string, string>> = {
   'argList:RParen': '`,` or `)`',
   'dimsDecl:RBrace': 'a dim such as `d = 768`, or `}`',
   'blockDecl:RBrace': 'a sublayer such as `attn = attention(heads: 12)`, or `}`',
-  'stackDecl:RBrace': 'a norm rule such as `norm ln pre`, or `}`',
+  'stackDecl:RBrace': 'a rule such as `norm ln pre` or `drop attn`, or `}`',
+  'normDecl:RBrace': '`param`, `let`, `return` or `}`',
   'stackDecl:Times': '`x` between the layer count and the block, as in `stack 12 x decoder`',
 };
 
@@ -51,11 +61,15 @@ const expectedByRuleAndToken: Readonly<Record<string, string>> = {
 export const keywordsByRule: Readonly<Record<string, readonly string[]>> = {
   file: statementKeywords,
   statement: statementKeywords,
-  placement: ['pre', 'post', 'sandwich', 'none'],
+  placement: ['pre', 'post', 'sandwich', 'none', 'mixln'],
+  normPlacement: ['pre', 'post', 'sandwich', 'none', 'mixln', 'after'],
+  normItem: ['param', 'let', 'return'],
+  stackRule: ['norm', 'drop', 'parallel'],
   headDecl: ['tied', 'untied'],
   finalDecl: ['norm'],
   stackDecl: ['x'],
   normRule: ['none', 'for'],
+  normDecl: ['param', 'let', 'return', 'after', 'before', 'crms'],
 };
 
 export function describeToken(token: IToken): string {

@@ -75,7 +75,15 @@ function visitAtom(file: string, node: AtomCstNode): Expr {
   }
   if (Identifier) {
     const token = Identifier[0];
-    return { kind: 'name', name: token.image, span: tokenSpan(file, token) };
+    const argList = node.children.argList?.[0];
+    if (!argList) return { kind: 'name', name: token.image, span: tokenSpan(file, token) };
+    return {
+      kind: 'call',
+      callee: token.image,
+      calleeSpan: tokenSpan(file, token),
+      args: visitArgList(file, argList),
+      span: nodeSpan(file, node.location),
+    };
   }
   // A parenthesized expression keeps the parentheses in its span, so `(vocab)` is a value,
   // not a flag, and carets under `(d / 7)` cover what the user wrote.
@@ -99,7 +107,8 @@ export function visitArgList(file: string, node: ArgListCstNode | undefined): re
 function visitArgument(file: string, node: ArgumentCstNode): Arg {
   const span = nodeSpan(file, node.location);
   const value = visitExpression(file, node.children.expression![0]);
-  const name = node.children.Identifier?.[0];
+  const { Identifier, Block, Final } = node.children;
+  const name = Identifier?.[0] ?? Block?.[0] ?? Final?.[0];
   if (name) return { name: name.image, value, span };
   const isBareName = value.kind === 'name' && value.span.length === value.name.length;
   return isBareName ? { name: value.name, value: null, span } : { name: null, value, span };

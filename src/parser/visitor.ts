@@ -1,6 +1,7 @@
 // CST → AST for statements, and the file-level structure checks that need no name lookup:
-// `model` comes first and once; `embed`, `final` and `head` appear at most once. Everything
-// about names, values and shapes is the resolver's job.
+// `model` comes first and once; `embed`, `final` (or `norm .. before head`), `head`, `residual`,
+// `order` and `output` appear at most once. Everything about names, values and shapes is the
+// resolver's job. `norm` statements are in visit-norms.ts, stacks and their rules in visit-stack.ts.
 import type {
   BlockDeclCstNode,
   DimsDeclCstNode,
@@ -9,8 +10,9 @@ import type {
   FinalDeclCstNode,
   HeadDeclCstNode,
   NormDeclCstNode,
-  NormRuleCstNode,
-  StackDeclCstNode,
+  OrderDeclCstNode,
+  OutputDeclCstNode,
+  ResidualDeclCstNode,
   StatementCstNode,
 } from '../../grammar/cst.d.ts';
 import type { Span } from '../diagnostics.ts';
@@ -21,24 +23,34 @@ import type {
   FinalDecl,
   HeadDecl,
   ModelAst,
+  NormAttachment,
   NormDecl,
-  NormRule,
-  Placement,
+  NormFunctionDecl,
+  OrderDecl,
+  OutputDecl,
+  ResidualDecl,
   StackDecl,
 } from './ast.ts';
 import { firstDeclaredHere, type Reporter } from './report.ts';
 import { nodeSpan, pointSpan, tokenSpan } from './span.ts';
-import { visitArgList, visitCall, visitExpression, visitLayerRange } from './visit-expr.ts';
+import { visitArgList, visitCall, visitExpression } from './visit-expr.ts';
+import { visitNormStatement } from './visit-norms.ts';
+import { visitStack } from './visit-stack.ts';
 
 interface Sections {
   model: { name: string; nameSpan: Span; span: Span } | null;
   dims: DimDecl[];
   embed: EmbedDecl | null;
   norms: NormDecl[];
+  normFunctions: NormFunctionDecl[];
+  normAttachments: NormAttachment[];
   blocks: BlockDecl[];
   stacks: StackDecl[];
   final: FinalDecl | null;
   head: HeadDecl | null;
+  residual: ResidualDecl | null;
+  order: OrderDecl | null;
+  output: OutputDecl | null;
 }
 
 export function buildAst(file: string, cst: FileCstNode, report: Reporter): ModelAst {
@@ -47,10 +59,15 @@ export function buildAst(file: string, cst: FileCstNode, report: Reporter): Mode
     dims: [],
     embed: null,
     norms: [],
+    normFunctions: [],
+    normAttachments: [],
     blocks: [],
     stacks: [],
     final: null,
     head: null,
+    residual: null,
+    order: null,
+    output: null,
   };
   const statements = cst.children.statement ?? [];
   statements.forEach((statement, index) => addStatement(file, statement, index, s, report));
@@ -72,10 +89,15 @@ export function buildAst(file: string, cst: FileCstNode, report: Reporter): Mode
     dims: s.dims,
     embed: s.embed,
     norms: s.norms,
+    normFunctions: s.normFunctions,
+    normAttachments: s.normAttachments,
     blocks: s.blocks,
     stacks: s.stacks,
     final: s.final,
     head: s.head,
+    residual: s.residual,
+    order: s.order,
+    output: s.output,
     span: fileSpan,
   };
 }
@@ -113,12 +135,26 @@ function addStatement(
   } else if (c.dimsDecl) s.dims.push(...visitDims(file, c.dimsDecl[0]));
   else if (c.embedDecl)
     s.embed = single(s.embed, visitEmbed(file, c.embedDecl[0]), 'embed', report);
-  else if (c.normDecl) s.norms.push(visitNormDecl(file, c.normDecl[0]));
+  else if (c.normDecl) addNorm(file, c.normDecl[0], s, report);
   else if (c.blockDecl) s.blocks.push(visitBlock(file, c.blockDecl[0]));
   else if (c.stackDecl) s.stacks.push(visitStack(file, c.stackDecl[0]));
   else if (c.finalDecl)
     s.final = single(s.final, visitFinal(file, c.finalDecl[0]), 'final norm', report);
   else if (c.headDecl) s.head = single(s.head, visitHead(file, c.headDecl[0]), 'head', report);
+  else if (c.residualDecl)
+    s.residual = single(s.residual, visitResidual(file, c.residualDecl[0]), 'residual', report);
+  else if (c.orderDecl)
+    s.order = single(s.order, visitOrder(file, c.orderDecl[0]), 'order', report);
+  else if (c.outputDecl)
+    s.output = single(s.output, visitOutput(file, c.outputDecl[0]), 'output', report);
+}
+
+function addNorm(file: string, node: NormDeclCstNode, s: Sections, report: Reporter): void {
+  const statement = visitNormStatement(file, node);
+  if (statement.kind === 'instance') s.norms.push(statement.decl);
+  else if (statement.kind === 'function') s.normFunctions.push(statement.decl);
+  else if (statement.kind === 'attachment') s.normAttachments.push(statement.decl);
+  else s.final = single(s.final, statement.decl, 'final norm', report);
 }
 
 /** Keeps the first of a section that may appear once, reporting any later one. */
@@ -152,16 +188,6 @@ function visitEmbed(file: string, node: EmbedDeclCstNode): EmbedDecl {
   };
 }
 
-function visitNormDecl(file: string, node: NormDeclCstNode): NormDecl {
-  const name = node.children.Identifier[0];
-  return {
-    name: name.image,
-    nameSpan: tokenSpan(file, name),
-    init: visitCall(file, node.children.call[0]),
-    span: nodeSpan(file, node.location),
-  };
-}
-
 function visitBlock(file: string, node: BlockDeclCstNode): BlockDecl {
   const name = node.children.Identifier[0];
   const sublayers = (node.children.sublayerDecl ?? []).map((sub) => {
@@ -176,38 +202,9 @@ function visitBlock(file: string, node: BlockDeclCstNode): BlockDecl {
   return {
     name: name.image,
     nameSpan: tokenSpan(file, name),
+    parallel: Boolean(node.children.Parallel),
     sublayers,
     span: nodeSpan(file, node.location),
-  };
-}
-
-function visitStack(file: string, node: StackDeclCstNode): StackDecl {
-  const block = node.children.Identifier[0];
-  return {
-    count: visitExpression(file, node.children.expression[0]),
-    block: block.image,
-    blockSpan: tokenSpan(file, block),
-    rules: (node.children.normRule ?? []).map((rule) => visitNormRule(file, rule)),
-    span: nodeSpan(file, node.location),
-  };
-}
-
-const placementWords = ['Pre', 'Post', 'Sandwich', 'None'] as const;
-
-function visitNormRule(file: string, node: NormRuleCstNode): NormRule {
-  const { None, Identifier, placement, layerRange } = node.children;
-  const range = layerRange ? visitLayerRange(file, layerRange[0]) : null;
-  const span = nodeSpan(file, node.location);
-  if (None)
-    return { norm: null, normSpan: tokenSpan(file, None[0]), placement: 'none', range, span };
-  const placed = placement![0].children;
-  const word = placementWords.find((w) => placed[w]) ?? 'None';
-  return {
-    norm: Identifier![0].image,
-    normSpan: tokenSpan(file, Identifier![0]),
-    placement: word.toLowerCase() as Placement,
-    range,
-    span,
   };
 }
 
@@ -227,4 +224,22 @@ function visitHead(file: string, node: HeadDeclCstNode): HeadDecl {
     args: visitArgList(file, node.children.argList?.[0]),
     span: nodeSpan(file, node.location),
   };
+}
+
+function visitResidual(file: string, node: ResidualDeclCstNode): ResidualDecl {
+  return { call: visitCall(file, node.children.call[0]), span: nodeSpan(file, node.location) };
+}
+
+function visitOrder(file: string, node: OrderDeclCstNode): OrderDecl {
+  const items = node.children.orderItem.map((item) => ({
+    start: visitExpression(file, item.children.start[0]),
+    end: item.children.end ? visitExpression(file, item.children.end[0]) : null,
+    span: nodeSpan(file, item.location),
+  }));
+  return { items, span: nodeSpan(file, node.location) };
+}
+
+function visitOutput(file: string, node: OutputDeclCstNode): OutputDecl {
+  const call = node.children.call ? visitCall(file, node.children.call[0]) : null;
+  return { call, span: nodeSpan(file, node.location) };
 }

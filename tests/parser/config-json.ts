@@ -19,7 +19,10 @@ export function configJson(config: ModelConfig): string {
     }
     if (key === 'body' && typeof value === 'object' && value !== null && 'k' in value) {
       const definition = this as NormDefinition;
-      return printRowExpr(definition.body, definition.params.map((p) => p.name));
+      return printRowExpr(
+        definition.body,
+        definition.params.map((p) => p.name),
+      );
     }
     return value;
   }

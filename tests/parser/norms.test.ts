@@ -92,7 +92,9 @@ describe('the prelude', () => {
   });
 
   it('scalar params: scalenorm g = √width, dyt α from its argument', () => {
-    expect(defaults('scalenorm').definition!.params).toMatchObject([{ name: 'g', width: 1, init: 8 }]);
+    expect(defaults('scalenorm').definition!.params).toMatchObject([
+      { name: 'g', width: 1, init: 8 },
+    ]);
     const dyt = defaults('dyt', { alpha: 0.2 }).definition!.params;
     expect(dyt.find((q) => q.name === 'alpha')).toMatchObject({ width: 1, init: 0.2 });
   });

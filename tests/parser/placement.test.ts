@@ -72,7 +72,10 @@ describe('routing', () => {
   });
 
   it('AttnRes counts sublayers after drops and repeats: 24 − 1 + 1 = 24, blocks of 8', () => {
-    const m = model('norm ln pre  drop attn for layers[11]', 'order [0 : 12, 11] residual attnres(block: 8)');
+    const m = model(
+      'norm ln pre  drop attn for layers[11]',
+      'order [0 : 12, 11] residual attnres(block: 8)',
+    );
     expect(m.layers.reduce((n, l) => n + l.sublayers.length, 0)).toBe(24);
     expect(m.residual).toMatchObject({ kind: 'attnres', blockSize: 8, final: 'attend', eps: 1e-6 });
   });

@@ -26,7 +26,13 @@ norm f(x, eps: 1e-6, k: 3, on: true, off: false) {
   const definition = instantiate(fn, args, use, noDims, report);
   const codes = report.diagnostics.map((d) => d.code);
   if (!definition) return { codes };
-  return { text: printRowExpr(definition.body, definition.params.map((p) => p.name)), codes };
+  return {
+    text: printRowExpr(
+      definition.body,
+      definition.params.map((p) => p.name),
+    ),
+    codes,
+  };
 }
 
 describe('norm bodies desugar to row expressions', () => {
@@ -48,7 +54,10 @@ describe('norm bodies desugar to row expressions', () => {
     ['l2(x)', 'sqrt(sum(mul(x, x)))'],
     ['group_mean(x, groups: 2)', 'group_mean(x)'],
     ['group_rms(x, groups: 4, eps: 0.1)', 'sqrt(add(group_mean(mul(x, x)), 0.1))'],
-    ['group_var(x, groups: k - 1)', 'group_mean(mul(sub(x, group_mean(x)), sub(x, group_mean(x))))'],
+    [
+      'group_var(x, groups: k - 1)',
+      'group_mean(mul(sub(x, group_mean(x)), sub(x, group_mean(x))))',
+    ],
     ['tanh(x) + sqrt(x) + rsqrt(x)', 'add(add(tanh(x), sqrt(x)), rsqrt(x))'],
     ['exp(x) * log(x) / abs(x)', 'div(mul(exp(x), log(x)), abs(x))'],
     ['sigmoid(s * x)', 'sigmoid(mul(@s, x))'],
