@@ -46,11 +46,15 @@ export const runCommand: Command = {
 
     const t0 = performance.now();
     const compiled = compileOrThrow(readSource(positionals[0]), passOptions(spec, values, io));
+    const frontMs = performance.now() - t0;
     const tokens = inputTokens(values, compiled.graph, seed);
+    const tw = performance.now();
     const weights = loadWeights(values, compiled.graph, seed);
+    const weightsMs = performance.now() - tw;
     const gpu = await acquireDevice({ backend });
+    const tp = performance.now();
     const plan = planGraph(compiled.optimized, gpu.device.limits);
-    const compileMs = performance.now() - t0;
+    const compileMs = frontMs + performance.now() - tp;
 
     const t1 = performance.now();
     const session = await createSession(gpu.device, plan, weights.map);
@@ -75,7 +79,7 @@ export const runCommand: Command = {
       device: gpu.description,
       weights: weights.source,
       tokens: tokens.length,
-      timesMs: { compile: compileMs, upload: uploadMs, firstForward: firstMs, forward: forwardMs },
+      timesMs: { compile: compileMs, weights: weightsMs, upload: uploadMs, firstForward: firstMs, forward: forwardMs },
       next: best.map(([id, logit], k) => ({ id, logit, p: probs[k] })),
       verify: undefined as undefined | { maxAbs: number; maxRel: number; tolerance: number; ok: boolean; referenceMs: number },
     };
@@ -101,7 +105,7 @@ function print(r: any, io: CommandIo): void {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   io.out(`device:   ${r.device}`);
   io.out(`model:    ${r.model}, ${r.tokens} tokens, weights: ${r.weights}`);
-  io.out(`times:    compile ${s(r.timesMs.compile)}, upload ${s(r.timesMs.upload)}, first forward ${s(r.timesMs.firstForward)} (includes shader compilation), forward ${s(r.timesMs.forward)}`);
+  io.out(`times:    compile ${s(r.timesMs.compile)}, weights ${s(r.timesMs.weights)}, upload ${s(r.timesMs.upload)}, first forward ${s(r.timesMs.firstForward)} (includes shader compilation), forward ${s(r.timesMs.forward)}`);
   io.out(`next token (last position): ${r.next.map((n: any) => `${n.id} (p=${n.p.toFixed(4)})`).join(', ')}`);
   if (r.verify) {
     const v = r.verify;
