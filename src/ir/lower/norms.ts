@@ -1,13 +1,96 @@
-// Lowering of a norm at a point of the model. Weight names: `${prefix}.weight` (γ) and
-// `${prefix}.bias` (β).
-import type { NormConfig } from '../../parser/model-config.ts';
+// Lowering of a norm at a point of the model. A norm with a `definition` (every norm the
+// resolver produces: the prelude's kinds and user-defined ones) becomes one `rowexpr` node whose
+// params are `${prefix}.${param.name}` — [width] vectors or [1] scalars initialised to their
+// declared value — so nothing downstream knows a norm by its name. A hand-built NormConfig
+// without a definition (tests) keeps the dedicated layernorm/rmsnorm ops, with weights
+// `${prefix}.weight` (γ) and `${prefix}.bias` (β).
+//
+// Besides the stream's norms (placement, final norm) this file lowers the norms outside the
+// stack: after the embedding (`lowerEmbedNorm`, weights `embed.norm.*`) and on a projection's
+// output (`lowerProjectionNorm`, QK-norm: weights `${prefix}.${point}_norm.*`). LayerNorm
+// Scaling's constant multiplies the expression itself, so it costs no extra pass.
+import { ArchcError, invariant } from '../../diagnostics.ts';
+import type { ModelConfig, NormConfig } from '../../parser/model-config.ts';
 import type { GraphBuilder } from '../builder.ts';
-import type { NodeId } from '../graph.ts';
-import { ones, zeros } from './common.ts';
+import type { Init, NodeId } from '../graph.ts';
+import type { RowExpr } from '../row-expr.ts';
+import { ones, zeros, type SublayerContext } from './common.ts';
 
-export function lowerNorm(g: GraphBuilder, x: NodeId, norm: NormConfig, prefix: string, d: number): NodeId {
+export interface NormOptions {
+  /** LayerNorm Scaling: the norm's output is multiplied by this (1 = unscaled). */
+  readonly scale?: number;
+}
+
+export function lowerNorm(
+  g: GraphBuilder,
+  x: NodeId,
+  norm: NormConfig,
+  prefix: string,
+  d: number,
+  options: NormOptions = {},
+): NodeId {
+  const scale = options.scale ?? 1;
+  if (norm.definition) return lowerDefinedNorm(g, x, norm, prefix, d, scale);
   const gamma = g.param(`${prefix}.weight`, [d], ones, norm.span);
-  if (norm.kind === 'rmsnorm') return g.rmsnorm(x, gamma, norm.eps, norm.span);
-  const beta = norm.bias ? g.param(`${prefix}.bias`, [d], zeros, norm.span) : null;
-  return g.layernorm(x, gamma, beta, norm.eps, norm.span);
+  let y: NodeId;
+  if (norm.kind === 'rmsnorm') {
+    y = g.rmsnorm(x, gamma, norm.eps, norm.span);
+  } else {
+    const beta = norm.bias ? g.param(`${prefix}.bias`, [d], zeros, norm.span) : null;
+    y = g.layernorm(x, gamma, beta, norm.eps, norm.span);
+  }
+  if (scale === 1) return y;
+  return g.rowexpr(y, [], scaled({ k: 'x' }, { k: 'const', value: scale }), 1, 'scale', norm.span);
+}
+
+function lowerDefinedNorm(
+  g: GraphBuilder,
+  x: NodeId,
+  norm: NormConfig,
+  prefix: string,
+  width: number,
+  scale: number,
+): NodeId {
+  const def = norm.definition!;
+  if (def.crms) {
+    throw new ArchcError({
+      code: 'E0810',
+      severity: 'error',
+      message: `norm \`${norm.name}\` (${def.name}) is a CRMSNorm, which needs the residual stream kept in d−1 coordinates; that rewrite is not implemented yet`,
+      span: norm.span,
+      help: 'use rmsnorm or layernorm for now',
+    });
+  }
+  const params = def.params.map((p) => {
+    invariant(p.width === 1 || p.width === width, () => `norm param ${p.name} is ${p.width} wide, rows are ${width}`);
+    return g.param(`${prefix}.${p.name}`, [p.width], initOf(p.init), norm.span);
+  });
+  const body = scale === 1 ? def.body : scaled(def.body, { k: 'const', value: scale });
+  // The user's declaration (`norm ln = layernorm(...)`) is the source of the node, not the prelude.
+  return g.rowexpr(x, params, body, def.groups, def.name, norm.span);
+}
+
+function scaled(body: RowExpr, factor: RowExpr): RowExpr {
+  return { k: 'binary', fn: 'mul', a: body, b: factor };
+}
+
+function initOf(value: number): Init {
+  if (value === 1) return ones;
+  if (value === 0) return zeros;
+  return { kind: 'const', value };
+}
+
+/** `norm n after embed`: on the embedding output, weights `embed.norm.*`; x unchanged without. */
+export function lowerEmbedNorm(g: GraphBuilder, x: NodeId, model: ModelConfig): NodeId {
+  const norm = model.embed.norm;
+  return norm ? lowerNorm(g, x, norm, 'embed.norm', model.d) : x;
+}
+
+/**
+ * A projection's output y [T, width] through its projection norm (`norm n after attn.q`), if the
+ * sublayer has one at `point`; weights `${prefix}.${point}_norm.*`.
+ */
+export function lowerProjectionNorm(c: SublayerContext, point: string, y: NodeId, width: number): NodeId {
+  const norm = c.projectionNorms?.[point];
+  return norm ? lowerNorm(c.g, y, norm, `${c.prefix}.${point}_norm`, width) : y;
 }
