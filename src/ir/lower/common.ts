@@ -2,6 +2,7 @@
 import type { Span } from '../../diagnostics.ts';
 import type { GraphBuilder } from '../builder.ts';
 import type { NodeId } from '../graph.ts';
+import type { NormConfig } from '../../parser/model-config.ts';
 
 /** GPT-2's initialisation: N(0, 0.02) for matrices (residual writers are scaled by depth). */
 export const weightStd = 0.02;
@@ -35,4 +36,6 @@ export interface SublayerContext {
   /** Init std of the projections that write the residual stream. */
   readonly residualStd: number;
   readonly span: Span;
+  /** Norms on projection outputs (QK-norm), by projection: `SublayerConfig.projectionNorms`. */
+  readonly projectionNorms?: Readonly<Record<string, NormConfig>>;
 }
