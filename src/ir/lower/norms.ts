@@ -9,7 +9,7 @@
 // stack: after the embedding (`lowerEmbedNorm`, weights `embed.norm.*`) and on a projection's
 // output (`lowerProjectionNorm`, QK-norm: weights `${prefix}.${point}_norm.*`). LayerNorm
 // Scaling's constant multiplies the expression itself, so it costs no extra pass.
-import { ArchcError, invariant } from '../../diagnostics.ts';
+import { invariant } from '../../diagnostics.ts';
 import type { ModelConfig, NormConfig } from '../../parser/model-config.ts';
 import type { GraphBuilder } from '../builder.ts';
 import type { Init, NodeId } from '../graph.ts';
@@ -52,17 +52,14 @@ function lowerDefinedNorm(
   scale: number,
 ): NodeId {
   const def = norm.definition!;
-  if (def.crms) {
-    throw new ArchcError({
-      code: 'E0810',
-      severity: 'error',
-      message: `norm \`${norm.name}\` (${def.name}) is a CRMSNorm, which needs the residual stream kept in d−1 coordinates; that rewrite is not implemented yet`,
-      span: norm.span,
-      help: 'use rmsnorm or layernorm for now',
-    });
-  }
+  // CRMSNorm models are lowered as their Pre-LN model and rewritten by crms.ts; a CRMSNorm
+  // reaching here would be read as a plain row norm of the wrong width.
+  invariant(!def.crms, () => `CRMSNorm \`${norm.name}\` must be lowered through lower/crms.ts`);
   const params = def.params.map((p) => {
-    invariant(p.width === 1 || p.width === width, () => `norm param ${p.name} is ${p.width} wide, rows are ${width}`);
+    invariant(
+      p.width === 1 || p.width === width,
+      () => `norm param ${p.name} is ${p.width} wide, rows are ${width}`,
+    );
     return g.param(`${prefix}.${p.name}`, [p.width], initOf(p.init), norm.span);
   });
   const body = scale === 1 ? def.body : scaled(def.body, { k: 'const', value: scale });
@@ -90,7 +87,12 @@ export function lowerEmbedNorm(g: GraphBuilder, x: NodeId, model: ModelConfig): 
  * A projection's output y [T, width] through its projection norm (`norm n after attn.q`), if the
  * sublayer has one at `point`; weights `${prefix}.${point}_norm.*`.
  */
-export function lowerProjectionNorm(c: SublayerContext, point: string, y: NodeId, width: number): NodeId {
+export function lowerProjectionNorm(
+  c: SublayerContext,
+  point: string,
+  y: NodeId,
+  width: number,
+): NodeId {
   const norm = c.projectionNorms?.[point];
   return norm ? lowerNorm(c.g, y, norm, `${c.prefix}.${point}_norm`, width) : y;
 }
