@@ -38,4 +38,6 @@ export interface SublayerContext {
   readonly span: Span;
   /** Norms on projection outputs (QK-norm), by projection: `SublayerConfig.projectionNorms`. */
   readonly projectionNorms?: Readonly<Record<string, NormConfig>>;
+  /** Weight-name prefix of the sublayer's own norms when module weights are shared (WideNet). */
+  readonly normPrefix?: string;
 }

@@ -85,7 +85,8 @@ export function lowerEmbedNorm(g: GraphBuilder, x: NodeId, model: ModelConfig): 
 
 /**
  * A projection's output y [T, width] through its projection norm (`norm n after attn.q`), if the
- * sublayer has one at `point`; weights `${prefix}.${point}_norm.*`.
+ * sublayer has one at `point`; weights `${normPrefix}.${point}_norm.*` (per layer even when the
+ * module's weights are shared).
  */
 export function lowerProjectionNorm(
   c: SublayerContext,
@@ -94,5 +95,5 @@ export function lowerProjectionNorm(
   width: number,
 ): NodeId {
   const norm = c.projectionNorms?.[point];
-  return norm ? lowerNorm(c.g, y, norm, `${c.prefix}.${point}_norm`, width) : y;
+  return norm ? lowerNorm(c.g, y, norm, `${c.normPrefix ?? c.prefix}.${point}_norm`, width) : y;
 }

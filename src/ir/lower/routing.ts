@@ -58,6 +58,7 @@ export function sublayersOf(
       residualStd,
       span: config.span,
       ...(config.projectionNorms ? { projectionNorms: config.projectionNorms } : {}),
+      normPrefix: `layers.${layer.index}.${config.name}`,
     },
     ownPrefix: `layers.${layer.index}.${config.name}`,
   }));
