@@ -3,17 +3,18 @@
 // device's limits, so it is a separate step (`planGraph` in src/codegen/plan.ts).
 import type { Diagnostic } from './diagnostics.ts';
 import type { Graph } from './ir/graph.ts';
-import { lowerModel } from './ir/lower.ts';
+import { lowerModel } from './ir/lower/index.ts';
 import { frontend } from './parser/index.ts';
 import type { ModelConfig } from './parser/model-config.ts';
 import { pipeline, runPasses, selectPasses, type Pass, type PassSelection } from './passes/pipeline.ts';
+import type { PassReport } from './passes/report.ts';
 
 export interface CompileOptions extends PassSelection {
   /**
    * Called with the lowered graph (as pass `lower`) and after each pass: `--dump-after`, and
    * the IR verifier in tests.
    */
-  readonly afterPass?: (pass: Pass, graph: Graph) => void;
+  readonly afterPass?: (pass: Pass, graph: Graph, report: PassReport) => void;
   /** A pass name (or `lower`) the caller will dump; validated here like --passes names. */
   readonly dumpAfter?: string;
 }
@@ -24,6 +25,8 @@ export interface Compiled {
   readonly model?: ModelConfig;
   readonly graph?: Graph;
   readonly optimized?: Graph;
+  /** Each pass's report, in pipeline order (what fired where, and why not elsewhere). */
+  readonly reports?: readonly PassReport[];
 }
 
 export function compileSource(source: string, file: string, options: CompileOptions = {}): Compiled {
@@ -37,9 +40,10 @@ export function compileSource(source: string, file: string, options: CompileOpti
     return { diagnostics: [...diagnostics, ...unknown.map(unknownPass)] };
   }
   const graph = lowerModel(config);
-  options.afterPass?.({ name: 'lower', run: (g) => g }, graph);
-  const optimized = runPasses(graph, passes, options.afterPass);
-  return { diagnostics, model: config, graph, optimized };
+  const lower: Pass = { name: 'lower', run: (g) => ({ graph: g, sites: [] }) };
+  options.afterPass?.(lower, graph, { pass: 'lower', sites: [] });
+  const { graph: optimized, reports } = runPasses(graph, passes, options.afterPass);
+  return { diagnostics, model: config, graph, optimized, reports };
 }
 
 function unknownPass(name: string): Diagnostic {

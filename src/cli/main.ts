@@ -6,6 +6,7 @@ import { ArchcError, type Diagnostic } from '../diagnostics.ts';
 import { formatDiagnostic } from '../format-diagnostic.ts';
 import { checkCommand } from './commands/check.ts';
 import { compileCommand } from './commands/compile.ts';
+import { explainCommand } from './commands/explain.ts';
 import { runCommand } from './commands/run.ts';
 import { helpText, type CommandSpec } from './options.ts';
 
@@ -21,7 +22,7 @@ export interface CommandIo {
   err(text: string): void;
 }
 
-const commands: readonly Command[] = [checkCommand, compileCommand, runCommand];
+const commands: readonly Command[] = [checkCommand, compileCommand, explainCommand, runCommand];
 
 const usage = `archc — compile .arch transformer specs to fused WebGPU kernels
 

@@ -4,14 +4,18 @@
 // is split into row shards, a linear's output larger than one binding into column shards, and
 // a tensor that cannot be split to fit is an ArchcError naming it and the limit.
 //
-// Activations get one buffer per node for now; buffer reuse by liveness only has to change
-// `placeActivation`.
+// Intermediate activations share buffers by liveness (buffer-pool.ts). Weights include derived
+// weights (`derive` nodes: computed by the runtime at upload, listed in `derived`); params read
+// only by derived weights never reach the device. A column slice whose readers all take
+// strided inputs is a view into its source's buffer (Placement.view) instead of a copy.
 import { ArchcError, invariant } from '../diagnostics.ts';
-import type { Graph, Node, NodeId, ParamNode } from '../ir/graph.ts';
+import { inputsOf as inputsOfNode, isStatic, type DeriveNode, type Graph, type Node, type NodeId, type ParamNode } from '../ir/graph.ts';
+import { BufferPool } from './buffer-pool.ts';
 import type {
   BufferRole,
   BufferSpec,
   ConstantSpec,
+  DerivedWeightSpec,
   Kernel,
   Shard,
   SizeExpr,
@@ -28,6 +32,15 @@ export interface Placement {
   readonly axis: 'rows' | 'columns';
   readonly extent: number;
   readonly shards: readonly Shard[];
+  /** A view: the value is columns [column0, column0 + extent) of rows `stride` wide. */
+  readonly view?: { readonly column0: number; readonly stride: number };
+}
+
+/** Where a strided reader finds a [T, n] value: row t starts at t·stride + column0. */
+export interface StridedInput {
+  readonly buffer: number;
+  readonly column0: number;
+  readonly stride: number;
 }
 
 export const T: SizeExpr = { perT: 1, fixed: 0 };
@@ -49,6 +62,7 @@ export class PlanBuilder {
   readonly steps: Step[] = [];
   readonly weights: WeightSpec[] = [];
   readonly constants: ConstantSpec[] = [];
+  readonly derived: DerivedWeightSpec[] = [];
   private readonly kernelIndex = new Map<string, number>();
   private readonly placements = new Map<NodeId, Placement>();
 
@@ -56,8 +70,23 @@ export class PlanBuilder {
     readonly graph: Graph,
     /** Largest byte size of one storage binding (and so of one buffer we bind whole). */
     readonly maxBindingBytes: number,
-    readonly options: { readonly linear: LinearVariant },
-  ) {}
+    readonly options: {
+      readonly linear: LinearVariant;
+      /** The device's storage bindings per shader stage (kernels with many inputs chunk by it). */
+      readonly storageBuffers: number;
+      /** Forced cap on sources per depth_attention / scalar_mix dispatch (tests). */
+      readonly depthChunk?: number;
+      /** Share activation buffers by liveness (default true). */
+      readonly reuseBuffers?: boolean;
+    },
+  ) {
+    this.pool = new BufferPool(graph, this.buffers, options.reuseBuffers ?? true);
+    this.onDevice = deviceReads(graph);
+  }
+
+  private readonly pool: BufferPool;
+  /** Static nodes (weights) some device kernel reads. */
+  private readonly onDevice: Set<NodeId>;
 
   addBuffer(role: BufferRole, label: string, bytes: SizeExpr): number {
     const id = this.buffers.length;
@@ -90,6 +119,7 @@ export class PlanBuilder {
   /** The single buffer holding `id`; an ArchcError when the tensor had to be split. */
   whole(id: NodeId, consumer: Node): number {
     const p = this.placement(id);
+    invariant(!p.view, () => `%${consumer.id} (${consumer.op}) cannot read the view %${id}`);
     if (p.shards.length === 1) return p.shards[0].buffer;
     const node = this.graph.nodes[id];
     const what = node.op === 'param' ? `parameter \`${node.name}\`` : `tensor %${id} (${node.op})`;
@@ -98,7 +128,39 @@ export class PlanBuilder {
     );
   }
 
-  placeParam(node: ParamNode): void {
+  /** For kernels that take row strides and column offsets: a whole tensor or a view. */
+  strided(id: NodeId, consumer: Node): StridedInput {
+    const p = this.placement(id);
+    if (p.view) return { buffer: p.shards[0].buffer, ...p.view };
+    return { buffer: this.whole(id, consumer), column0: 0, stride: p.extent };
+  }
+
+  /** `id` (a slice) lives in its source's buffer as columns [column0, column0 + extent). */
+  placeView(id: NodeId, source: StridedInput, extent: number): void {
+    const shards = [{ buffer: source.buffer, start: 0, end: extent }];
+    this.placements.set(id, { axis: 'columns', extent, shards, view: { column0: source.column0, stride: source.stride } });
+  }
+
+  /** The readers of `id`, in order. */
+  readers(id: NodeId): Node[] {
+    return this.graph.nodes.filter((n) => n.id > id && inputsOfNode(n).includes(id));
+  }
+
+  /** A derived weight: recorded for the runtime to compute, placed if a kernel reads it. */
+  placeDerived(node: DeriveNode): void {
+    const names = node.inputs.map((id) => {
+      const input = this.graph.nodes[id];
+      invariant(input.op === 'param' || input.op === 'derive', 'derive reads weights only');
+      return input.name;
+    });
+    const inputShapes = node.inputs.map((id) => this.graph.nodes[id].shape as readonly number[]);
+    this.derived.push({ name: node.name, fn: node.fn, inputs: names, inputShapes, shape: node.shape as readonly number[], ...(node.row ? { row: node.row } : {}) });
+    this.placeParam(node);
+  }
+
+  /** A weight (param or derived) as row shards; skipped when only derived weights read it. */
+  placeParam(node: ParamNode | DeriveNode): void {
+    if (!this.onDevice.has(node.id)) return;
     const shape = node.shape as readonly number[];
     const rows = shape[0];
     const rowElements = shape.slice(1).reduce((a, b) => a * b, 1);
@@ -146,14 +208,14 @@ export class PlanBuilder {
         : this.graph.outputs.some((o) => o.node === node.id)
           ? 'output'
           : 'activation';
-    const shards = ranges.map(([start, end]) => ({
-      buffer: this.addBuffer(role, ranges.length === 1 ? label : `${label}[:, ${start}:${end}]`, {
-        perT: (end - start) * 4,
-        fixed: 0,
-      }),
-      start,
-      end,
-    }));
+    const shards = ranges.map(([start, end]) => {
+      const shardLabel = ranges.length === 1 ? label : `${label}[:, ${start}:${end}]`;
+      const perT = (end - start) * 4;
+      const pooled = role === 'activation' ? this.pool.take(node.id, perT, shardLabel) : null;
+      const buffer = pooled ?? this.addBuffer(role, shardLabel, { perT, fixed: 0 });
+      return { buffer, start, end };
+    });
+    if (role === 'activation') this.pool.hold(node.id, shards.map((s) => s.buffer));
     const placement: Placement = { axis: 'columns', extent: columns, shards };
     this.placements.set(node.id, placement);
     return placement;
@@ -176,6 +238,17 @@ export class PlanBuilder {
     this.constants.push({ kind: 'rope', buffer, base, headDim, rows: this.graph.maxSeq });
     return buffer;
   }
+}
+
+/** Weights that some non-weight node reads (what must be uploaded). */
+function deviceReads(graph: Graph): Set<NodeId> {
+  const read = new Set<NodeId>();
+  for (const node of graph.nodes) {
+    if (isStatic(node)) continue;
+    for (const id of inputsOfNode(node)) if (isStatic(graph.nodes[id])) read.add(id);
+  }
+  for (const o of graph.outputs) read.add(o.node);
+  return read;
 }
 
 /** [0, n) cut into consecutive pieces of at most `size`. */

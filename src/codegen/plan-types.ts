@@ -4,6 +4,7 @@
 // weight and output lives, and constant tables the runtime fills in. The plan is produced by
 // `plan.ts` and consumed by `src/runtime/session.ts` (in process) and by the emitted
 // `archc-runtime.mjs` (anywhere), so this file must stay free of Node and WebGPU imports.
+import type { DeriveFn, StaticRow } from '../ir/graph.ts';
 
 /** A non-negative integer that depends on T: ceil((perT·T + fixed) / div). */
 export interface SizeExpr {
@@ -107,6 +108,21 @@ export interface OutputSpec {
   readonly shards: readonly Shard[];
 }
 
+/**
+ * A weight the runtime computes from other weights before uploading (a `derive` node: stacked
+ * projections, folded norm gains, …), in dependency order. `fn` names a function of
+ * src/ir/derive.ts; `inputs` are param or earlier derived-weight names.
+ */
+export interface DerivedWeightSpec {
+  readonly name: string;
+  readonly fn: DeriveFn;
+  readonly inputs: readonly string[];
+  readonly inputShapes: readonly (readonly number[])[];
+  readonly shape: readonly number[];
+  /** `static_row` only: its expression and width. */
+  readonly row?: StaticRow;
+}
+
 export interface Plan {
   readonly format: 'archc-plan/1';
   readonly name: string;
@@ -119,4 +135,6 @@ export interface Plan {
   readonly constants: readonly ConstantSpec[];
   readonly steps: readonly Step[];
   readonly outputs: readonly OutputSpec[];
+  /** Weights derived at upload (absent = none); `weights` may name them. */
+  readonly derived?: readonly DerivedWeightSpec[];
 }

@@ -5,18 +5,25 @@
 // only appears in uniform values, dispatch sizes and buffer sizes as a SizeExpr.
 import type { Graph, Node, NodeOf, Op } from '../ir/graph.ts';
 import { lowerAttention } from './kernels/attention.ts';
+import { lowerDepthAttention } from './kernels/depth-attention.ts';
+import { lowerDepthMerge, lowerDepthStates } from './kernels/depth-two-phase.ts';
 import { lowerBinary, lowerUnary } from './kernels/elementwise.ts';
 import { lowerEmbedding, lowerPositions } from './kernels/gather.ts';
 import { lowerLayerNorm } from './kernels/layernorm.ts';
 import { lowerLinear } from './kernels/linear.ts';
 import { lowerRmsNorm } from './kernels/rmsnorm.ts';
 import { lowerRope } from './kernels/rope.ts';
+import { lowerRowExpr } from './kernels/rowexpr.ts';
+import { lowerScalarMix } from './kernels/scalar-mix.ts';
+import { lowerSlice } from './kernels/slice.ts';
 import { PlanBuilder, type LinearVariant } from './plan-builder.ts';
 import type { Plan } from './plan-types.ts';
 
 export interface DeviceLimits {
   readonly maxStorageBufferBindingSize: number;
   readonly maxBufferSize: number;
+  /** Storage bindings one kernel may use (WebGPU guarantees 8; absent = 8). */
+  readonly maxStorageBuffersPerShaderStage?: number;
 }
 
 export interface PlanOptions {
@@ -27,6 +34,13 @@ export interface PlanOptions {
    * 'blocked' (register blocking, no workgroup memory; several times faster on llvmpipe).
    */
   readonly linear?: LinearVariant;
+  /**
+   * At most this many sources per depth_attention / scalar_mix dispatch (default: as many as
+   * the storage-binding limit allows); tests use it to force the chunked online-softmax path.
+   */
+  readonly depthChunk?: number;
+  /** Share activation buffers by liveness (default true; false = one buffer per value). */
+  readonly reuseBuffers?: boolean;
 }
 
 type Lowering<O extends Op> = (b: PlanBuilder, node: NodeOf<O>) => void;
@@ -43,6 +57,13 @@ const lowerings: { [O in Op]: Lowering<O> } = {
   attention: lowerAttention,
   unary: lowerUnary,
   binary: lowerBinary,
+  rowexpr: lowerRowExpr,
+  depth_attention: lowerDepthAttention,
+  depth_states: lowerDepthStates,
+  depth_merge: lowerDepthMerge,
+  scalar_mix: lowerScalarMix,
+  slice: lowerSlice,
+  derive: (b, node) => b.placeDerived(node),
 };
 
 export function planGraph(graph: Graph, limits: DeviceLimits, options: PlanOptions = {}): Plan {
@@ -51,7 +72,12 @@ export function planGraph(graph: Graph, limits: DeviceLimits, options: PlanOptio
     limits.maxStorageBufferBindingSize,
     limits.maxBufferSize,
   );
-  const b = new PlanBuilder(graph, maxBinding, { linear: options.linear ?? 'tiled' });
+  const b = new PlanBuilder(graph, maxBinding, {
+    linear: options.linear ?? 'tiled',
+    storageBuffers: limits.maxStorageBuffersPerShaderStage ?? 8,
+    ...(options.depthChunk === undefined ? {} : { depthChunk: options.depthChunk }),
+    reuseBuffers: options.reuseBuffers ?? true,
+  });
   for (const node of graph.nodes) (lowerings[node.op] as Lowering<Op>)(b, node as never);
 
   const tokens = graph.nodes.find((n) => n.op === 'tokens');
@@ -68,6 +94,7 @@ export function planGraph(graph: Graph, limits: DeviceLimits, options: PlanOptio
     constants: b.constants,
     steps: b.steps,
     outputs: graph.outputs.map((o) => outputSpec(b, graph.nodes[o.node], o.name)),
+    ...(b.derived.length > 0 ? { derived: b.derived } : {}),
   };
 }
 

@@ -2,8 +2,10 @@
 // a compiler bug: user-level shape errors are reported earlier, by the resolver, against the
 // source) and infers the result's shape and dtype.
 import { invariant, type Span } from '../diagnostics.ts';
+import { deriveShape } from './derive.ts';
 import type {
   BinaryFn,
+  DeriveFn,
   Dim,
   Graph,
   Init,
@@ -12,6 +14,8 @@ import type {
   Shape,
   UnaryFn,
 } from './graph.ts';
+import { rowExprProblems } from './row-expr-analysis.ts';
+import type { RowExpr } from './row-expr.ts';
 
 type Fields<N> = N extends Node ? Omit<N, 'id' | 'shape' | 'dtype' | 'span'> : never;
 
@@ -89,7 +93,8 @@ export class GraphBuilder {
     invariant(w.length === 2 && typeof w[0] === 'number', 'linear weight must be [out, in]');
     this.expectRows(x, w[1] as number, 'linear input');
     if (bias !== null) this.expectVector(bias, w[0] as number, 'linear bias');
-    return this.add({ op: 'linear', x, weight, bias }, ['T', w[0]], 'f32', span);
+    const plain = { glu: null, operands: [], epilogue: [] };
+    return this.add({ op: 'linear', x, weight, bias, ...plain }, ['T', w[0]], 'f32', span);
   }
 
   layernorm(x: NodeId, gamma: NodeId | null, beta: NodeId | null, eps: number, span: Span): NodeId {
@@ -132,6 +137,68 @@ export class GraphBuilder {
   binary(fn: BinaryFn, a: NodeId, b: NodeId, span: Span): NodeId {
     invariant(this.shape(a).join() === this.shape(b).join(), `${fn}: operand shapes differ`);
     return this.add({ op: 'binary', fn, a, b }, this.shape(a), 'f32', span);
+  }
+
+  /** Attention over depth (AttnRes): sources [T, d] each, query and keyGain [d]. */
+  depthAttention(sources: readonly NodeId[], query: NodeId, keyGain: NodeId, eps: number, span: Span): NodeId {
+    invariant(sources.length > 0, 'depth_attention needs at least one source');
+    const d = this.width(sources[0]);
+    for (const s of sources) this.expectRows(s, d, 'depth_attention source');
+    this.expectVector(query, d, 'depth_attention query');
+    this.expectVector(keyGain, d, 'depth_attention key gain');
+    return this.add(
+      { op: 'depth_attention', sources: Object.freeze([...sources]), query, keyGain, eps },
+      ['T', d],
+      'f32',
+      span,
+    );
+  }
+
+  /** Scalar mix: Σ softmax(logits)_i · sources_i; sources [T, d] each, logits [n]. */
+  scalarMix(sources: readonly NodeId[], logits: NodeId, span: Span): NodeId {
+    invariant(sources.length > 0, 'scalar_mix needs at least one source');
+    const d = this.width(sources[0]);
+    for (const s of sources) this.expectRows(s, d, 'scalar_mix source');
+    this.expectVector(logits, sources.length, 'scalar_mix logits');
+    return this.add({ op: 'scalar_mix', sources: Object.freeze([...sources]), logits }, ['T', d], 'f32', span);
+  }
+
+  /**
+   * A row expression (every norm kind) over x [T, width]: params [width] or [1], `groups`
+   * dividing width (row-expr.ts).
+   */
+  rowexpr(
+    x: NodeId,
+    params: readonly NodeId[],
+    expr: RowExpr,
+    groups: number,
+    label: string,
+    span: Span,
+  ): NodeId {
+    const width = this.width(x);
+    this.expectRows(x, width, 'rowexpr input');
+    for (const p of params) {
+      const s = this.shape(p);
+      invariant(s.length === 1 && (s[0] === width || s[0] === 1), () => `rowexpr param %${p}: expected [${width}] or [1], got [${s.join(', ')}]`);
+    }
+    invariant(Number.isInteger(groups) && groups >= 1 && width % groups === 0, `rowexpr: ${groups} groups do not divide width ${width}`);
+    const problems = rowExprProblems(expr, params.length);
+    invariant(problems.length === 0, () => `rowexpr ${label}: ${problems.join('; ')}`);
+    return this.add({ op: 'rowexpr', x, params: Object.freeze([...params]), expr, groups, label }, ['T', width], 'f32', span);
+  }
+
+  /** Columns [start, end) of x [T, n]. */
+  slice(x: NodeId, start: number, end: number, span: Span): NodeId {
+    const n = this.width(x);
+    invariant(0 <= start && start < end && end <= n, 'slice range outside the columns');
+    return this.add({ op: 'slice', x, start, end }, ['T', end - start], 'f32', span);
+  }
+
+  /** A weight derived from weights (see derive.ts), named `name`. */
+  derive(fn: DeriveFn, inputs: readonly NodeId[], name: string, span: Span): NodeId {
+    const shape = deriveShape(fn, inputs.map((id) => this.shape(id)));
+    invariant(typeof shape !== 'string', () => `derive ${fn}: ${String(shape)}`);
+    return this.add({ op: 'derive', fn, inputs: Object.freeze([...inputs]), name }, shape, 'f32', span);
   }
 
   output(name: string, node: NodeId): void {

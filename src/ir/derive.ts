@@ -14,40 +14,55 @@
 //   truncate_rows(W)         [o−1, …]   without its last row      (CRMSNorm: d−1 stream writers)
 //   truncate_columns(E)      [r, c−1]   without its last column   (CRMSNorm: d−1 embeddings)
 //   fold_last_column(W)      [o, c−1]   W[o, j] − W[o, c−1]       (CRMSNorm readers: x_d = −Σx_j)
+//   static_row(p…; e, w)     [w]        row expression e over the inputs, no x, no reductions
+//                                       (a norm's constant gain/shift, passes/fold-norm-affine.ts)
 //
 // Sums run in float64 and round once to f32.
 import { invariant } from '../diagnostics.ts';
-import type { DeriveFn, Graph, NodeId, Shape } from './graph.ts';
+import type { DeriveFn, Graph, NodeId, Shape, StaticRow } from './graph.ts';
+import { evaluateRowExpr } from './interpret/rowexpr.ts';
+import { rowExprProblems } from './row-expr-analysis.ts';
 
 type Dims = readonly number[];
 
 interface DeriveRule {
   /** The result's shape, or a message saying what is wrong with the operands. */
-  readonly shape: (inputs: readonly Dims[]) => Dims | string;
+  readonly shape: (inputs: readonly Dims[], row?: StaticRow) => Dims | string;
   /** The value, given the inputs' values and the result's shape (from `shape`). */
-  readonly value: (inputs: readonly Float32Array[], out: Dims) => Float32Array;
+  readonly value: (inputs: readonly Float32Array[], out: Dims, row?: StaticRow) => Float32Array;
 }
 
 const size = (dims: Dims) => dims.reduce((a, b) => a * b, 1);
 const same = (a: Dims, b: Dims) => a.length === b.length && a.every((d, i) => d === b[i]);
 
 /** The CRMSNorm rewrites (lower/crms.ts): dropping the stream's last coordinate. */
-const crmsRules: Readonly<Record<'truncate_rows' | 'truncate_columns' | 'fold_last_column', DeriveRule>> = {
+const crmsRules: Readonly<
+  Record<'truncate_rows' | 'truncate_columns' | 'fold_last_column', DeriveRule>
+> = {
   truncate_rows: {
     shape: ([m, ...rest]) =>
-      rest.length === 0 && m !== undefined && m.length >= 1 && m[0] >= 2 ? [m[0] - 1, ...m.slice(1)] : 'needs ≥ 2 rows',
+      rest.length === 0 && m !== undefined && m.length >= 1 && m[0] >= 2
+        ? [m[0] - 1, ...m.slice(1)]
+        : 'needs ≥ 2 rows',
     value: ([m], out) => m.slice(0, size(out)),
   },
   truncate_columns: {
-    shape: ([m, ...rest]) => (rest.length === 0 && m?.length === 2 && m[1] >= 2 ? [m[0], m[1] - 1] : 'needs a matrix of ≥ 2 columns'),
+    shape: ([m, ...rest]) =>
+      rest.length === 0 && m?.length === 2 && m[1] >= 2
+        ? [m[0], m[1] - 1]
+        : 'needs a matrix of ≥ 2 columns',
     value: ([m], [rows, cols]) => {
       const out = new Float32Array(rows * cols);
-      for (let r = 0; r < rows; r++) out.set(m.subarray(r * (cols + 1), r * (cols + 1) + cols), r * cols);
+      for (let r = 0; r < rows; r++)
+        out.set(m.subarray(r * (cols + 1), r * (cols + 1) + cols), r * cols);
       return out;
     },
   },
   fold_last_column: {
-    shape: ([m, ...rest]) => (rest.length === 0 && m?.length === 2 && m[1] >= 2 ? [m[0], m[1] - 1] : 'needs a matrix of ≥ 2 columns'),
+    shape: ([m, ...rest]) =>
+      rest.length === 0 && m?.length === 2 && m[1] >= 2
+        ? [m[0], m[1] - 1]
+        : 'needs a matrix of ≥ 2 columns',
     value: ([m], [rows, cols]) => {
       const out = new Float32Array(rows * cols);
       for (let r = 0; r < rows; r++) {
@@ -153,19 +168,52 @@ export const deriveRules: { readonly [F in DeriveFn]: DeriveRule } = {
     },
   },
   ...crmsRules,
+  static_row: {
+    shape: (inputs, row) => {
+      if (row === undefined) return 'needs its row expression';
+      if (!Number.isInteger(row.width) || row.width < 1) return 'needs a positive width';
+      if (inputs.some((s) => s.length !== 1 || (s[0] !== row.width && s[0] !== 1)))
+        return `inputs must be [${row.width}] or [1] vectors`;
+      const problems = rowExprProblems(row.expr, inputs.length);
+      if (staticRowUses(row.expr)) problems.push('reads x or a reduction');
+      return problems.length === 0 ? [row.width] : problems.join('; ');
+    },
+    value: (inputs, [width], row) =>
+      evaluateRowExpr(row!.expr, { x: new Float32Array(width), width, groups: 1, params: inputs }),
+  },
 };
 
+/** Whether a static row's expression reads x or a reduction (it may not). */
+function staticRowUses(e: StaticRow['expr']): boolean {
+  switch (e.k) {
+    case 'x':
+    case 'reduce':
+      return true;
+    case 'unary':
+      return staticRowUses(e.a);
+    case 'binary':
+      return staticRowUses(e.a) || staticRowUses(e.b);
+    default:
+      return false;
+  }
+}
+
 /** The derived shape, or an error message (static shapes only: weights never depend on T). */
-export function deriveShape(fn: DeriveFn, inputs: readonly Shape[]): Dims | string {
+export function deriveShape(fn: DeriveFn, inputs: readonly Shape[], row?: StaticRow): Dims | string {
   const rule = deriveRules[fn];
   if (rule === undefined) return `unknown derive function ${String(fn)}`;
   if (inputs.some((s) => s.some((d) => typeof d !== 'number'))) return 'inputs must be static';
-  return rule.shape(inputs as Dims[]);
+  return rule.shape(inputs as Dims[], row);
 }
 
 /** Computes a derived weight of shape `out` from its inputs' values (already shape-checked). */
-export function deriveValue(fn: DeriveFn, inputs: readonly Float32Array[], out: Dims): Float32Array {
-  const value = deriveRules[fn].value(inputs, out);
+export function deriveValue(
+  fn: DeriveFn,
+  inputs: readonly Float32Array[],
+  out: Dims,
+  row?: StaticRow,
+): Float32Array {
+  const value = deriveRules[fn].value(inputs, out, row);
   invariant(value.length === size(out), () => `derive ${fn} produced the wrong number of values`);
   return value;
 }
@@ -184,5 +232,5 @@ export function staticValue(
   }
   invariant(node.op === 'derive', () => `%${id} (${node.op}) is not a weight`);
   const inputs = node.inputs.map((input) => staticValue(graph, weights, input));
-  return deriveValue(node.fn, inputs, node.shape as readonly number[]);
+  return deriveValue(node.fn, inputs, node.shape as readonly number[], node.row);
 }

@@ -22,7 +22,9 @@ export type DType = 'f32' | 'i32';
 export type Init =
   | { readonly kind: 'normal'; readonly std: number }
   | { readonly kind: 'ones' }
-  | { readonly kind: 'zeros' };
+  | { readonly kind: 'zeros' }
+  /** Every element `value` (a norm param's declared init, e.g. DyT's α = 0.5). */
+  | { readonly kind: 'const'; readonly value: number };
 
 export type UnaryFn = 'gelu' | 'gelu_tanh' | 'relu' | 'silu';
 export type BinaryFn = 'add' | 'mul';
@@ -60,13 +62,85 @@ export interface PositionsNode extends Base {
   readonly table: NodeId;
 }
 
-/** x [T, in] · weightᵀ [in, out] (+ bias [out]) → [T, out]. */
+/**
+ * x [T, in] · weightᵀ [in, out] (+ bias [out]) → [T, out], then the optional fused epilogue
+ * (see epilogue.ts): with `glu`, the weight is [2·out, in] — gate rows then up rows — and the
+ * result is glu(gate)·up; then each `epilogue` step in order, reading `operands` ([T, out]).
+ * A plain linear has glu null and no operands or steps.
+ */
 export interface LinearNode extends Base {
   readonly op: 'linear';
   readonly x: NodeId;
   readonly weight: NodeId;
   readonly bias: NodeId | null;
+  readonly glu: UnaryFn | null;
+  readonly operands: readonly NodeId[];
+  readonly epilogue: readonly EpilogueStep[];
+  /**
+   * A row expression applied to each row of x before the matmul (a norm fused into its reader,
+   * FUSION §2 and §5): y = rowexpr(x; prologueParams) · weightᵀ + bias, then glu and epilogue.
+   * Absent on a plain linear. Kernels derive from the expression what they fuse: per-row
+   * statistics applied after the K loop, or an elementwise map on the x tiles.
+   */
+  readonly prologue?: RowExpr;
+  /** The prologue's params ([in] vectors or [1] scalars), indexed by its `param` leaves. */
+  readonly prologueParams?: readonly NodeId[];
 }
+
+/** One elementwise step applied to a linear's result y (each rounds to f32, like its unfused op). */
+export type EpilogueStep =
+  | { readonly kind: 'act'; readonly fn: UnaryFn }
+  /** y ∘ operands[operand], ∘ = + or ·. */
+  | { readonly kind: 'binary'; readonly fn: BinaryFn; readonly operand: number };
+
+/** Columns [start, end) of x [T, n] → [T, end − start] (a view where the planner can). */
+export interface SliceNode extends Base {
+  readonly op: 'slice';
+  readonly x: NodeId;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * Ops that read a slice in place, as a view into its source (their kernels take a row stride
+ * and a column offset); a slice read by anything else is copied.
+ */
+export const sliceViewReaders: ReadonlySet<string> = new Set(['attention', 'rope']);
+
+/**
+ * A weight computed from other weights (weight algebra, see derive.ts): static, evaluated once
+ * when weights are bound, never per forward pass. Inputs are params or derive nodes. `name`
+ * is the derived weight's name (unique among params and derived weights).
+ */
+export interface DeriveNode extends Base {
+  readonly op: 'derive';
+  readonly fn: DeriveFn;
+  readonly inputs: readonly NodeId[];
+  readonly name: string;
+  /** `static_row` only: the expression over the inputs (its `param` leaves) and its width. */
+  readonly row?: StaticRow;
+}
+
+/**
+ * A row expression over weights only (no x, no reductions) — a norm's constant gain or shift,
+ * e.g. γ / sqrt(running_var + ε) — evaluated once at load time into a [width] vector.
+ */
+export interface StaticRow {
+  readonly expr: RowExpr;
+  readonly width: number;
+}
+
+export type DeriveFn =
+  | 'concat_rows'
+  | 'scale_columns'
+  | 'matvec'
+  | 'center_rows'
+  | 'center_columns'
+  | 'row_sums'
+  | 'truncate_rows'
+  | 'truncate_columns'
+  | 'fold_last_column'
+  | 'static_row';
 
 /** γ ⊙ (x − μ)/sqrt(var + eps) + β over each row. */
 export interface LayerNormNode extends Base {
@@ -156,6 +230,36 @@ export interface DepthAttentionNode extends Base {
   readonly eps: number;
 }
 
+/**
+ * Phase 1 of two-phase Block AttnRes (FUSION §6): the depth-attention softmax state of S
+ * queries over the same sources v_i [T, d], in one pass over the sources. queries [S·d] holds
+ * the S key-gain-folded queries q_s = w_s ⊙ γ_s row after row. Output [T, S·(d+2)]: for query
+ * s, column s(d+2) is the max logit m, s(d+2)+1 the sum ℓ = Σ_i e^{z_i − m}, and the next d
+ * columns the normalised mix h = Σ_i e^{z_i − m} v_i / ℓ, where z_i = q_s · v_i / rms(v_i).
+ */
+export interface DepthStatesNode extends Base {
+  readonly op: 'depth_states';
+  readonly sources: readonly NodeId[];
+  readonly queries: NodeId;
+  readonly count: number;
+  readonly eps: number;
+}
+
+/**
+ * Phase 2: query `index` of a depth_states `state`, with one more source p [T, d] merged by
+ * the online-softmax rule (z = query · p / rms(p), m' = max(m, z),
+ * h' = (e^{m−m'} ℓ h + e^{z−m'} p) / (e^{m−m'} ℓ + e^{z−m'})), or h itself when source is null.
+ * query [d] is the folded w ⊙ γ. Output [T, d].
+ */
+export interface DepthMergeNode extends Base {
+  readonly op: 'depth_merge';
+  readonly state: NodeId;
+  readonly index: number;
+  readonly source: NodeId | null;
+  readonly query: NodeId;
+  readonly eps: number;
+}
+
 /** Scalar mix of layers: Σ_i softmax(logits)_i · v_i over sources v_i [T, d]; logits [n]. */
 export interface ScalarMixNode extends Base {
   readonly op: 'scalar_mix';
@@ -164,6 +268,8 @@ export interface ScalarMixNode extends Base {
 }
 
 export type Node =
+  | DepthStatesNode
+  | DepthMergeNode
   | RowExprNode
   | DepthAttentionNode
   | ScalarMixNode
@@ -177,7 +283,9 @@ export type Node =
   | RopeNode
   | AttentionNode
   | UnaryNode
-  | BinaryNode;
+  | BinaryNode
+  | SliceNode
+  | DeriveNode;
 
 export type Op = Node['op'];
 export type NodeOf<O extends Op> = Extract<Node, { op: O }>;
@@ -200,6 +308,8 @@ export interface Graph {
  * absent optional input) or a list of ids.
  */
 export const inputFields: { readonly [O in Op]: readonly (keyof NodeOf<O>)[] } = {
+  depth_states: ['sources', 'queries'],
+  depth_merge: ['state', 'source', 'query'],
   rowexpr: ['x', 'params'],
   depth_attention: ['sources', 'query', 'keyGain'],
   scalar_mix: ['sources', 'logits'],
@@ -207,27 +317,30 @@ export const inputFields: { readonly [O in Op]: readonly (keyof NodeOf<O>)[] } =
   param: [],
   embedding: ['table', 'ids'],
   positions: ['table'],
-  linear: ['x', 'weight', 'bias'],
+  linear: ['x', 'weight', 'bias', 'operands', 'prologueParams'],
   layernorm: ['x', 'gamma', 'beta'],
   rmsnorm: ['x', 'gamma'],
   rope: ['x'],
   attention: ['q', 'k', 'v'],
   unary: ['x'],
   binary: ['a', 'b'],
+  slice: ['x'],
+  derive: ['inputs'],
 };
 
 /** The ids of a node's tensor inputs, in a fixed order (used by printer, verifier, liveness). */
 export function inputsOf(node: Node): NodeId[] {
   const fields = inputFields[node.op] as readonly string[];
   const record = node as unknown as Record<string, NodeId | null | readonly NodeId[]>;
-  return fields.flatMap((f) => record[f]).filter((id): id is NodeId => id !== null);
+  return fields.flatMap((f) => record[f]).filter((id): id is NodeId => id !== null && id !== undefined);
 }
 
 /** A copy of `node` with a new id and every input id passed through `map`. */
 export function remapNode(node: Node, id: NodeId, map: (id: NodeId) => NodeId): Node {
   const fields: Record<string, unknown> = { ...node, id };
   for (const key of inputFields[node.op] as readonly string[]) {
-    const input = fields[key] as NodeId | null | readonly NodeId[];
+    const input = fields[key] as NodeId | null | undefined | readonly NodeId[];
+    if (input === undefined) continue;
     fields[key] = input === null ? null : Array.isArray(input) ? Object.freeze(input.map(map)) : map(input as NodeId);
   }
   return Object.freeze(fields) as unknown as Node;
@@ -240,6 +353,11 @@ export function concreteShape(shape: Shape, seq: number): number[] {
 
 export function elementCount(shape: Shape, seq: number): number {
   return concreteShape(shape, seq).reduce((a, b) => a * b, 1);
+}
+
+/** Params and weights derived from them: values fixed once the weights are bound. */
+export function isStatic(node: Node): boolean {
+  return node.op === 'param' || node.op === 'derive';
 }
 
 export function params(graph: Graph): readonly ParamNode[] {

@@ -13,6 +13,7 @@
 // .arch location it came from (`  @file:line:col`).
 import type { Span } from '../diagnostics.ts';
 import type { Graph, Init, Node, NodeId, NodeOf, Op, Shape } from './graph.ts';
+import { printRowExpr } from './row-expr-analysis.ts';
 
 export interface PrintOptions {
   readonly spans?: boolean;
@@ -24,7 +25,12 @@ const operations: { readonly [O in Op]: (node: NodeOf<O>) => string } = {
   param: (n) => `param ${JSON.stringify(n.name)} ${shape(n.shape)} ${init(n.init)}`,
   embedding: (n) => `embedding ${ref(n.table)}, ${ref(n.ids)}`,
   positions: (n) => `positions ${ref(n.table)}`,
-  linear: (n) => `linear ${ref(n.x)}, ${ref(n.weight)}${optional('bias', n.bias)}`,
+  linear: (n) =>
+    `linear ${ref(n.x)}, ${ref(n.weight)}${optional('bias', n.bias)}` +
+    (n.prologue === undefined
+      ? ''
+      : `, prologue=${printRowExpr(n.prologue)}, prologue_params=[${(n.prologueParams ?? []).map(ref).join(', ')}]`) +
+    `${n.glu === null ? '' : `, glu=${n.glu}`}${epilogue(n)}`,
   layernorm: (n) =>
     `layernorm ${ref(n.x)}${optional('gamma', n.gamma)}${optional('beta', n.beta)}, eps=${n.eps}`,
   rmsnorm: (n) => `rmsnorm ${ref(n.x)}${optional('gamma', n.gamma)}, eps=${n.eps}`,
@@ -34,6 +40,21 @@ const operations: { readonly [O in Op]: (node: NodeOf<O>) => string } = {
     `head_dim=${n.headDim}, causal=${n.causal}, scale=${n.scale}`,
   unary: (n) => `${n.fn} ${ref(n.x)}`,
   binary: (n) => `${n.fn} ${ref(n.a)}, ${ref(n.b)}`,
+  slice: (n) => `slice ${ref(n.x)}, columns=${n.start}:${n.end}`,
+  derive: (n) =>
+    `derive ${n.fn}(${n.inputs.map(ref).join(', ')})` +
+    (n.row ? ` expr=${printRowExpr(n.row.expr)} width=${n.row.width}` : '') +
+    ` ${JSON.stringify(n.name)}`,
+  depth_states: (n) =>
+    `depth_states [${n.sources.map(ref).join(', ')}], queries=${ref(n.queries)}, count=${n.count}, eps=${n.eps}`,
+  depth_merge: (n) =>
+    `depth_merge ${ref(n.state)}, index=${n.index}${optional('source', n.source)}, query=${ref(n.query)}, eps=${n.eps}`,
+  rowexpr: (n) =>
+    `rowexpr ${ref(n.x)}, params=[${n.params.map(ref).join(', ')}], groups=${n.groups}, ` +
+    `label=${JSON.stringify(n.label)}, expr=${printRowExpr(n.expr)}`,
+  depth_attention: (n) =>
+    `depth_attention ${refs(n.sources)}, query=${ref(n.query)}, key_gain=${ref(n.keyGain)}, eps=${n.eps}`,
+  scalar_mix: (n) => `scalar_mix ${refs(n.sources)}, logits=${ref(n.logits)}`,
 };
 
 export function printGraph(graph: Graph, options: PrintOptions = {}): string {
@@ -53,8 +74,20 @@ export function printNode(node: Node): string {
   return `${ref(node.id)} = ${operation}${type}`;
 }
 
+/** `, then=[gelu_tanh, add %12]`: the fused epilogue steps in order. */
+function epilogue(n: NodeOf<'linear'>): string {
+  if (n.epilogue.length === 0) return '';
+  const steps = n.epilogue.map((s) => (s.kind === 'act' ? s.fn : `${s.fn} ${ref(n.operands[s.operand])}`));
+  return `, then=[${steps.join(', ')}]`;
+}
+
 function ref(id: NodeId): string {
   return `%${id}`;
+}
+
+/** A list operand: `[%3, %7, %12]`. */
+function refs(ids: readonly NodeId[]): string {
+  return `[${ids.map(ref).join(', ')}]`;
 }
 
 function optional(name: string, id: NodeId | null): string {
@@ -66,7 +99,8 @@ function shape(dims: Shape): string {
 }
 
 function init(i: Init): string {
-  return i.kind === 'normal' ? `normal(${i.std})` : i.kind;
+  if (i.kind === 'normal') return `normal(${i.std})`;
+  return i.kind === 'const' ? `const(${i.value})` : i.kind;
 }
 
 function location(span: Span): string {

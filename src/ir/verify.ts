@@ -9,6 +9,7 @@
 import { InvariantError } from '../diagnostics.ts';
 import {
   inputsOf,
+  isStatic,
   type DType,
   type Graph,
   type Node,
@@ -17,6 +18,8 @@ import {
   type Op,
   type Shape,
 } from './graph.ts';
+import { deriveShape } from './derive.ts';
+import { rowExprProblems } from './row-expr-analysis.ts';
 
 /** What a rule computes: the result's type, or null when the operands are too broken to say. */
 type Result = { readonly shape: Shape; readonly dtype: DType } | null;
@@ -88,6 +91,8 @@ const rules: { readonly [O in Op]: Rule<O> } = {
     if (node.name === '') ctx.problem('param has an empty name');
     if (node.init.kind === 'normal' && !(node.init.std >= 0))
       ctx.problem('normal init needs std ≥ 0');
+    if (node.init.kind === 'const' && !Number.isFinite(node.init.value))
+      ctx.problem(`const init ${node.init.value} must be finite`);
     return { shape: node.shape, dtype: 'f32' };
   },
 
@@ -108,10 +113,11 @@ const rules: { readonly [O in Op]: Rule<O> } = {
   linear: (node, ctx) => {
     const weight = matrix(ctx, node.weight, 'weight');
     if (weight === null) return null;
-    const [out, inWidth] = weight;
+    const [rows, inWidth] = weight;
     expectType(ctx, node.x, ['T', inWidth], 'f32', "x (width must equal the weight's in)");
-    if (node.bias !== null) expectType(ctx, node.bias, [out], 'f32', 'bias');
-    return { shape: ['T', out], dtype: 'f32' };
+    if (node.bias !== null) expectType(ctx, node.bias, [rows], 'f32', 'bias');
+    linearPrologue(node, inWidth, ctx);
+    return linearEpilogue(node, rows, ctx);
   },
 
   layernorm: (node, ctx) => {
@@ -153,6 +159,71 @@ const rules: { readonly [O in Op]: Rule<O> } = {
     return { shape: x.shape, dtype: 'f32' };
   },
 
+  depth_attention: (node, ctx) => {
+    positiveOrZero(ctx, node.eps, 'eps');
+    const mixed = mixOfRows(ctx, node.sources);
+    if (mixed === null) return null;
+    const d = mixed.shape[1];
+    expectType(ctx, node.query, [d], 'f32', 'query');
+    expectType(ctx, node.keyGain, [d], 'f32', 'keyGain');
+    return mixed;
+  },
+
+  depth_states: (node, ctx) => {
+    positiveOrZero(ctx, node.eps, 'eps');
+    const mixed = mixOfRows(ctx, node.sources);
+    if (mixed === null) return null;
+    const d = mixed.shape[1] as number;
+    if (!Number.isInteger(node.count) || node.count < 1) ctx.problem(`count ${node.count} is not a positive integer`);
+    expectType(ctx, node.queries, [node.count * d], 'f32', 'queries (count × d, row after row)');
+    return { shape: ['T', node.count * (d + 2)], dtype: 'f32' };
+  },
+
+  depth_merge: (node, ctx) => {
+    positiveOrZero(ctx, node.eps, 'eps');
+    const state = ctx.operand(node.state);
+    const query = ctx.operand(node.query).shape;
+    const d = query[0];
+    if (state.op !== 'depth_states') ctx.problem(`state %${node.state} is a ${state.op}, not a depth_states`);
+    if (query.length !== 1 || typeof d !== 'number') {
+      ctx.problem(`query is ${formatShape(query)}, expected [d]`);
+      return null;
+    }
+    expectType(ctx, node.query, [d], 'f32', 'query');
+    if (state.op === 'depth_states') {
+      if (!(Number.isInteger(node.index) && node.index >= 0 && node.index < state.count))
+        ctx.problem(`index ${node.index} is outside the state's ${state.count} queries`);
+      expectType(ctx, node.state, ['T', state.count * (d + 2)], 'f32', 'state');
+    }
+    if (node.source !== null) expectType(ctx, node.source, ['T', d], 'f32', 'source');
+    return { shape: ['T', d], dtype: 'f32' };
+  },
+
+  scalar_mix: (node, ctx) => {
+    const mixed = mixOfRows(ctx, node.sources);
+    expectType(ctx, node.logits, [node.sources.length], 'f32', 'logits (one per source)');
+    return mixed;
+  },
+
+  rowexpr: (node, ctx) => {
+    const shape = ctx.operand(node.x).shape;
+    const width = shape[1];
+    if (shape.length !== 2 || typeof width !== 'number') {
+      ctx.problem(`x %${node.x} is ${formatShape(shape)}, expected [T, width]`);
+      return null;
+    }
+    expectType(ctx, node.x, ['T', width], 'f32', 'x');
+    for (const p of node.params) {
+      const ps = ctx.operand(p).shape;
+      expectType(ctx, p, ps[0] === 1 ? [1] : [width], 'f32', 'param (a [width] vector or a [1] scalar)');
+    }
+    if (!Number.isInteger(node.groups) || node.groups < 1 || width % node.groups !== 0) {
+      ctx.problem(`groups ${node.groups} must be a positive integer dividing width ${width}`);
+    }
+    for (const problem of rowExprProblems(node.expr, node.params.length)) ctx.problem(problem);
+    return { shape: ['T', width], dtype: 'f32' };
+  },
+
   binary: (node, ctx) => {
     if (!['add', 'mul'].includes(node.fn)) ctx.problem(`unknown fn ${node.fn}`);
     const a = ctx.operand(node.a);
@@ -160,7 +231,84 @@ const rules: { readonly [O in Op]: Rule<O> } = {
     expectType(ctx, node.b, a.shape, 'f32', 'b (must match a)');
     return { shape: a.shape, dtype: 'f32' };
   },
+
+  slice: (node, ctx) => {
+    const x = ctx.operand(node.x);
+    const width = x.shape[1];
+    expectType(ctx, node.x, ['T', typeof width === 'number' ? width : 0], 'f32', 'x');
+    const ok = Number.isInteger(node.start) && Number.isInteger(node.end) && 0 <= node.start;
+    if (!ok || node.start >= node.end || typeof width !== 'number' || node.end > width)
+      ctx.problem(`columns ${node.start}:${node.end} are not a non-empty range of ${formatShape(x.shape)}`);
+    return { shape: ['T', node.end - node.start], dtype: 'f32' };
+  },
+
+  derive: (node, ctx) => {
+    for (const id of node.inputs) {
+      const input = ctx.operand(id);
+      if (!isStatic(input)) ctx.problem(`input %${id} (${input.op}) is not a weight: derive reads only params and derived weights`);
+      if (input.dtype !== 'f32') ctx.problem(`input %${id} is ${input.dtype}, expected f32`);
+    }
+    if (node.name === '') ctx.problem('derived weight has an empty name');
+    const clash = ctx.graph.nodes.find(
+      (n) => n.id !== node.id && (n.op === 'param' || n.op === 'derive') && n.name === node.name,
+    );
+    if (clash) ctx.problem(`name "${node.name}" already used by %${clash.id} (${clash.op})`);
+    const shape = deriveShape(node.fn, node.inputs.map((id) => ctx.operand(id).shape), node.row);
+    if (typeof shape === 'string') {
+      ctx.problem(`${node.fn}: ${shape}`);
+      return null;
+    }
+    return { shape, dtype: 'f32' };
+  },
 };
+
+const unaryNames = ['gelu', 'gelu_tanh', 'relu', 'silu'];
+
+/** A prologue is a well-formed row expression over x [T, in] with [in] or [1] params. */
+function linearPrologue(node: NodeOf<'linear'>, inWidth: number, ctx: RuleContext): void {
+  if (node.prologue === undefined) {
+    if (node.prologueParams !== undefined && node.prologueParams.length > 0) ctx.problem('prologue params without a prologue');
+    return;
+  }
+  const params = node.prologueParams ?? [];
+  for (const id of params) {
+    const { shape, dtype } = ctx.operand(id);
+    if (shape.length !== 1 || (shape[0] !== inWidth && shape[0] !== 1) || dtype !== 'f32')
+      ctx.problem(`prologue param %${id} is ${formatShape(shape)} ${dtype}, expected f32 [${inWidth}] or [1]`);
+  }
+  for (const problem of rowExprProblems(node.prologue, params.length)) ctx.problem(`prologue: ${problem}`);
+}
+
+/** glu halves the weight's rows; each epilogue step names a known fn and a [T, out] operand. */
+function linearEpilogue(node: NodeOf<'linear'>, rows: number, ctx: RuleContext): Result {
+  if (node.glu !== null && (!unaryNames.includes(node.glu) || rows % 2 !== 0))
+    ctx.problem(`glu ${node.glu} needs a known activation and an even number of weight rows`);
+  const out = node.glu === null ? rows : rows / 2;
+  for (const id of node.operands) expectType(ctx, id, ['T', out], 'f32', 'epilogue operand');
+  for (const step of node.epilogue) {
+    const known = step.kind === 'act' ? unaryNames.includes(step.fn) : ['add', 'mul'].includes(step.fn);
+    if (!known) ctx.problem(`epilogue step ${JSON.stringify(step)} has an unknown fn`);
+    if (step.kind === 'binary' && !(step.operand >= 0 && step.operand < node.operands.length))
+      ctx.problem(`epilogue step reads operand ${step.operand}, but there are ${node.operands.length}`);
+  }
+  return { shape: ['T', out], dtype: 'f32' };
+}
+
+/** A non-empty list of [T, d] f32 sources with one static d: the mix is [T, d] too. */
+function mixOfRows(ctx: RuleContext, sources: readonly NodeId[]): Result {
+  if (!Array.isArray(sources) || sources.length === 0) {
+    ctx.problem('needs a non-empty list of sources');
+    return null;
+  }
+  const first = ctx.operand(sources[0]).shape;
+  const d = first[first.length - 1];
+  if (first.length !== 2 || typeof d !== 'number') {
+    ctx.problem(`source %${sources[0]} is ${formatShape(first)}, expected [T, d]`);
+    return null;
+  }
+  for (const s of sources) expectType(ctx, s, ['T', d], 'f32', 'source (all must be [T, d])');
+  return { shape: ['T', d], dtype: 'f32' };
+}
 
 /** x of any shape with a static width d; each present γ/β must be [d]. */
 function normalized(ctx: RuleContext, x: NodeId, affine: (NodeId | null)[]): Result {

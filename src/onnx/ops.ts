@@ -2,10 +2,14 @@
 // ONNX value holding the node's result. Elementwise functions are spelled out from primitives
 // (GELU via Erf or Tanh, SiLU via Sigmoid) so the model runs on any conforming runtime.
 import { invariant } from '../diagnostics.ts';
+import { staticValue } from '../ir/derive.ts';
 import type { Node, NodeOf, Op, UnaryFn } from '../ir/graph.ts';
 import { lowerAttention, lowerRope } from './attention.ts';
 import { float, int, ints, type OnnxBuilder } from './builder.ts';
 import { firstRows, tokensInput, type LowerContext } from './context.ts';
+import { lowerDepthMerge, lowerDepthStates } from './depth-two-phase.ts';
+import { lowerDepthAttention, lowerScalarMix } from './routing.ts';
+import { lowerRowExprOnnx } from './rowexpr.ts';
 
 type Lowering<O extends Op> = (node: NodeOf<O>, ctx: LowerContext) => string;
 
@@ -26,6 +30,22 @@ const unary: Readonly<Record<UnaryFn, (b: OnnxBuilder, x: string) => string>> = 
   },
 };
 
+/** The fused epilogue spelled out as the unfused ops: Slice halves for glu, then each step. */
+function linearEpilogue(n: NodeOf<'linear'>, product: string, { b, value }: LowerContext): string {
+  let y = product;
+  if (n.glu !== null) {
+    const width = n.shape[1] as number;
+    const half = (from: number) =>
+      b.op('Slice', [product, b.int64s([from]), b.int64s([from + width]), b.int64s([1])]);
+    y = b.op('Mul', [unary[n.glu](b, half(0)), half(width)]);
+  }
+  for (const step of n.epilogue) {
+    if (step.kind === 'act') y = unary[step.fn](b, y);
+    else y = b.op(step.fn === 'add' ? 'Add' : 'Mul', [y, value(n.operands[step.operand])]);
+  }
+  return y;
+}
+
 function halfXTimesOnePlus(b: OnnxBuilder, x: string, t: string): string {
   return b.op('Mul', [b.op('Mul', [x, b.scalar(0.5)]), b.op('Add', [t, b.scalar(1)])]);
 }
@@ -44,10 +64,21 @@ const lowerings: { readonly [O in Op]: Lowering<O> } = {
   },
   embedding: (n, { b, value }) => b.op('Gather', [value(n.table), value(n.ids)], { axis: int(0) }),
   positions: (n, { b, value }) => firstRows(b, value(n.table)),
-  linear: (n, { b, value }) =>
-    b.op('Gemm', [value(n.x), value(n.weight), ...(n.bias === null ? [] : [value(n.bias)])], {
-      transB: int(1),
-    }),
+  linear: (n, ctx) => {
+    const { b, value } = ctx;
+    // A fused prologue (a norm moved into its reader) exports as its unfused equivalent.
+    const x = n.prologue === undefined ? value(n.x) : lowerRowExprOnnx(prologueNode(n, ctx), ctx);
+    const product = b.op(
+      'Gemm',
+      [x, value(n.weight), ...(n.bias === null ? [] : [value(n.bias)])],
+      { transB: int(1) },
+    );
+    return linearEpilogue(n, product, ctx);
+  },
+  slice: (n, { b, value }) =>
+    b.op('Slice', [value(n.x), b.int64s([n.start]), b.int64s([n.end]), b.int64s([1])]),
+  derive: (n, { b, graph, weights }) =>
+    b.floats(n.name, n.shape as readonly number[], staticValue(graph, weights, n.id)),
   layernorm: (n, { b, value }) => {
     const gamma =
       n.gamma === null
@@ -69,7 +100,29 @@ const lowerings: { readonly [O in Op]: Lowering<O> } = {
   attention: lowerAttention,
   unary: (n, { b, value }) => unary[n.fn](b, value(n.x)),
   binary: (n, { b, value }) => b.op(n.fn === 'add' ? 'Add' : 'Mul', [value(n.a), value(n.b)]),
+  depth_attention: lowerDepthAttention,
+  scalar_mix: lowerScalarMix,
+  rowexpr: lowerRowExprOnnx,
+  depth_states: lowerDepthStates,
+  depth_merge: lowerDepthMerge,
 };
+
+/** The row expression a linear's prologue applies to x, as the rowexpr node it replaced. */
+function prologueNode(n: NodeOf<'linear'>, { graph }: LowerContext): NodeOf<'rowexpr'> {
+  const inWidth = graph.nodes[n.weight].shape[1];
+  return Object.freeze({
+    id: n.id,
+    op: 'rowexpr',
+    x: n.x,
+    params: n.prologueParams ?? [],
+    expr: n.prologue!,
+    groups: 1,
+    label: 'prologue',
+    shape: ['T', inWidth] as const,
+    dtype: 'f32' as const,
+    span: n.span,
+  });
+}
 
 export function lowerNode(node: Node, ctx: LowerContext): string {
   return (lowerings[node.op] as Lowering<Op>)(node as never, ctx);

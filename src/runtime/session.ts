@@ -9,6 +9,7 @@
 // buffers — submits once, and reassembles column-sharded outputs into [T, columns] arrays.
 import type { Plan } from '../codegen/plan-types.ts';
 import { evalSize } from '../codegen/plan-types.ts';
+import { withDerivedWeights } from './derived.ts';
 import { runtimeErrors } from './errors.ts';
 import { createPipelines, uniformBlockBytes, type KernelPipeline } from './pipelines.ts';
 import { checkWeights, createBuffers, fillConstants, uploadWeights, usage } from './resources.ts';
@@ -37,6 +38,7 @@ export async function createSession(
     lost = info.message || info.reason || 'unknown reason';
   });
 
+  weights = withDerivedWeights(plan, weights);
   checkWeights(plan, weights);
   device.pushErrorScope('out-of-memory');
   device.pushErrorScope('validation');

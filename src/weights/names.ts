@@ -1,5 +1,5 @@
 // Naming schemes a weights file may use, each a table from the file's tensor names to the graph's
-// canonical parameter names (see src/ir/lower.ts). Sublayer names in canonical names come from
+// canonical parameter names (see src/ir/lower/index.ts). Sublayer names in canonical names come from
 // the user's .arch file, so the Hugging Face schemes are built from the graph's structure: each
 // layer's first attention sublayer takes HF's `attn`/`self_attn` tensors and its first MLP
 // sublayer takes HF's `mlp` tensors. Parameters a scheme has no name for keep their canonical one.

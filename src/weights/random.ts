@@ -13,6 +13,7 @@ const initializers: Readonly<
     fillNormal(out, (init as Extract<Init, { kind: 'normal' }>).std, hash128(key)),
   ones: (out) => out.fill(1),
   zeros: () => {},
+  const: (out, init) => out.fill((init as Extract<Init, { kind: 'const' }>).value),
 };
 
 export function randomWeights(graph: Graph, seed: number): Map<string, Float32Array> {

@@ -11,6 +11,7 @@ import { printGraph } from '../../ir/print.ts';
 import type { Command } from '../main.ts';
 import { listOption, numberOption, parseCommandLine, usageError, type CommandSpec } from '../options.ts';
 import { compileOrThrow, readSource } from '../source.ts';
+import { matmulOption, matmulSpecOption } from './matmul-option.ts';
 import { passOptions, passSpecOptions } from './pass-options.ts';
 
 /** WebGPU's default limits: what any conformant device offers without asking for more. */
@@ -27,6 +28,7 @@ const spec: CommandSpec = {
       value: 'N',
       help: `largest storage binding of the target device (default ${defaultLimits.maxStorageBufferBindingSize}, WebGPU's default)`,
     },
+    ...matmulSpecOption,
     ...passSpecOptions,
   },
 };
@@ -41,10 +43,13 @@ export const compileCommand: Command = {
     const source = readSource(positionals[0]);
     const compiled = compileOrThrow(source, passOptions(spec, values, io));
     const maxBinding = numberOption(spec, values, 'max-binding-bytes') ?? defaultLimits.maxStorageBufferBindingSize;
-    const plan = planGraph(compiled.optimized, {
-      maxStorageBufferBindingSize: maxBinding,
-      maxBufferSize: Math.max(maxBinding, defaultLimits.maxBufferSize),
-    });
+    // No device to ask: the tiled matmul (the GPU default) unless --matmul says otherwise.
+    const linear = matmulOption(spec, values, 'a GPU');
+    const plan = planGraph(
+      compiled.optimized,
+      { maxStorageBufferBindingSize: maxBinding, maxBufferSize: Math.max(maxBinding, defaultLimits.maxBufferSize) },
+      { linear },
+    );
 
     const target = resolve(out);
     guardTarget(target);

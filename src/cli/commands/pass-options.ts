@@ -1,4 +1,5 @@
-// The pass-selection options shared by `compile` and `run`: --passes, --no-pass, --dump-after.
+// The pass-selection options shared by `compile`, `run` and `explain`: --passes, --no-pass,
+// --dump-after (the IR after that pass, preceded by the pass's report as `#` lines).
 import { printGraph } from '../../ir/print.ts';
 import type { CompileOptions } from '../../compile.ts';
 import type { CommandIo } from '../main.ts';
@@ -19,8 +20,12 @@ export function passOptions(_spec: CommandSpec, values: Parsed['values'], io: Co
     skip: all ? undefined : skip,
     dumpAfter,
     afterPass: dumpAfter
-      ? (pass, graph) => {
-          if (pass.name === dumpAfter) io.out(`# IR after ${pass.name}\n${printGraph(graph, { spans: true })}`);
+      ? (pass, graph, report) => {
+          if (pass.name !== dumpAfter) return;
+          const sites = report.sites.map(
+            (s) => `#   ${s.fired ? 'fired' : 'did not fire'} at ${s.span.file}:${s.span.line} (${s.site}): ${s.detail}`,
+          );
+          io.out(`# IR after ${pass.name}\n${sites.join('\n')}${sites.length ? '\n' : ''}${printGraph(graph, { spans: true })}`);
         }
       : undefined,
   };

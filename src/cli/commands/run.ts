@@ -15,11 +15,12 @@ import { readSafetensorsFile } from '../../weights/safetensors.ts';
 import type { Command, CommandIo } from '../main.ts';
 import { numberOption, parseCommandLine, usageError, type CommandSpec, type Parsed } from '../options.ts';
 import { compileOrThrow, readSource } from '../source.ts';
+import { matmulOption, matmulSpecOption } from './matmul-option.ts';
 import { passOptions, passSpecOptions } from './pass-options.ts';
 
 const spec: CommandSpec = {
   name: 'run',
-  usage: 'archc run FILE.arch [--weights F.safetensors] [--tokens 1,2,3 | --seq N] [--verify]',
+  usage: 'archc run FILE.arch [--weights F.safetensors] [--tokens 1,2,3 | --seq N] [--verify] [--matmul tiled|blocked]',
   summary: 'compile and run a model on the WebGPU device, optionally verified against the CPU reference',
   options: {
     weights: { type: 'string', value: 'FILE', help: 'safetensors weights (canonical, HF GPT-2 or HF LLaMA names); default: seeded random' },
@@ -30,6 +31,7 @@ const spec: CommandSpec = {
     verify: { type: 'boolean', help: 'compare all logits with the CPU reference interpreter; exit 1 if over tolerance' },
     tolerance: { type: 'string', value: 'X', help: 'max relative error allowed by --verify (default 1e-4, f32)' },
     backend: { type: 'string', value: 'B', help: 'auto (default), vulkan or opengl' },
+    ...matmulSpecOption,
     ...passSpecOptions,
   },
 };
@@ -53,7 +55,8 @@ export const runCommand: Command = {
     const weightsMs = performance.now() - tw;
     const gpu = await acquireDevice({ backend });
     const tp = performance.now();
-    const plan = planGraph(compiled.optimized, gpu.device.limits);
+    const matmul = matmulOption(spec, values, gpu.description);
+    const plan = planGraph(compiled.optimized, gpu.device.limits, { linear: matmul });
     const compileMs = frontMs + performance.now() - tp;
 
     const t1 = performance.now();
@@ -77,6 +80,8 @@ export const runCommand: Command = {
       ok: true,
       model: compiled.model.name,
       device: gpu.description,
+      matmul,
+      dispatches: plan.steps.length,
       weights: weights.source,
       tokens: tokens.length,
       timesMs: { compile: compileMs, weights: weightsMs, upload: uploadMs, firstForward: firstMs, forward: forwardMs },
@@ -103,7 +108,7 @@ function print(r: any, io: CommandIo): void {
     return;
   }
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  io.out(`device:   ${r.device}`);
+  io.out(`device:   ${r.device} (matmul: ${r.matmul}, ${r.dispatches} dispatches)`);
   io.out(`model:    ${r.model}, ${r.tokens} tokens, weights: ${r.weights}`);
   io.out(`times:    compile ${s(r.timesMs.compile)}, weights ${s(r.timesMs.weights)}, upload ${s(r.timesMs.upload)}, first forward ${s(r.timesMs.firstForward)} (includes shader compilation), forward ${s(r.timesMs.forward)}`);
   io.out(`next token (last position): ${r.next.map((n: any) => `${n.id} (p=${n.p.toFixed(4)})`).join(', ')}`);

@@ -8,6 +8,9 @@
 // previous sum and output accumulator are rescaled by exp(m_old − m) — so no score is ever
 // exponentiated above 0 and any T works with fixed workgroup memory. The output vector is
 // split across invocations: invocation i accumulates dimensions i, i+64, … in registers.
+//
+// q, k and v are read through a row stride and a column offset (uniforms), so they may be
+// column views into one merged q|k|v projection.
 import type { AttentionNode } from '../../ir/graph.ts';
 import { T, f32, one, u32, type PlanBuilder } from '../plan-builder.ts';
 import type { Kernel } from '../plan-types.ts';
@@ -37,6 +40,12 @@ export function attentionKernel(k: AttentionKey): Kernel {
       { name: 'heads', type: 'u32' },
       { name: 'kvHeads', type: 'u32' },
       { name: 'scale', type: 'f32' },
+      { name: 'q0', type: 'u32' },
+      { name: 'qStride', type: 'u32' },
+      { name: 'k0', type: 'u32' },
+      { name: 'kStride', type: 'u32' },
+      { name: 'v0', type: 'u32' },
+      { name: 'vStride', type: 'u32' },
     ],
     prelude: `
 const D = ${k.headDim}u;
@@ -50,9 +59,8 @@ var<workgroup> p: array<f32, ${B}>;`,
 let t = wg.x;
 let h = wg.y;
 let g = h / (u.heads / u.kvHeads);
-let qStride = u.heads * D;
-let kvStride = u.kvHeads * D;
-for (var d = li; d < D; d += B) { qs[d] = q[t * qStride + h * D + d]; }
+let outStride = u.heads * D;
+for (var d = li; d < D; d += B) { qs[d] = q[t * u.qStride + u.q0 + h * D + d]; }
 workgroupBarrier();
 let keys = ${k.causal ? 't + 1u' : 'u.T'};
 var m = NEG;
@@ -63,7 +71,7 @@ for (var j0 = 0u; j0 < keys; j0 += B) {
   var score = NEG;
   if (j < keys) {
     var dot = 0.0;
-    let kBase = j * kvStride + g * D;
+    let kBase = j * u.kStride + u.k0 + g * D;
     for (var d = 0u; d < D; d++) { dot += qs[d] * k[kBase + d]; }
     score = dot * u.scale;
   }
@@ -82,7 +90,7 @@ for (var j0 = 0u; j0 < keys; j0 += B) {
   for (var i = 0u; i < count; i++) {
     let wgt = p[i];
     sum += wgt;
-    let vBase = (j0 + i) * kvStride + g * D;
+    let vBase = (j0 + i) * u.vStride + u.v0 + g * D;
     for (var r = 0u; r < R; r++) {
       let d = li + r * B;
       if (d < D) { acc[r] += wgt * v[vBase + d]; }
@@ -93,21 +101,24 @@ for (var j0 = 0u; j0 < keys; j0 += B) {
 }
 for (var r = 0u; r < R; r++) {
   let d = li + r * B;
-  if (d < D) { out[t * qStride + h * D + d] = acc[r] / sum; }
+  if (d < D) { out[t * outStride + h * D + d] = acc[r] / sum; }
 }`,
   });
 }
 
 export function lowerAttention(b: PlanBuilder, node: AttentionNode): void {
-  const q = b.whole(node.q, node);
-  const k = b.whole(node.k, node);
-  const v = b.whole(node.v, node);
+  const q = b.strided(node.q, node);
+  const k = b.strided(node.k, node);
+  const v = b.strided(node.v, node);
   const out = b.placeActivation(node, false).shards[0].buffer;
   b.addStep(
     attentionKernel({ headDim: node.headDim, causal: node.causal }),
     `%${node.id} attention heads ${node.heads}/${node.kvHeads} × ${node.headDim}`,
-    [q, k, v, out],
-    [u32(T), u32(node.heads), u32(node.kvHeads), f32(node.scale)],
+    [q.buffer, k.buffer, v.buffer, out],
+    [
+      ...[u32(T), u32(node.heads), u32(node.kvHeads), f32(node.scale)],
+      ...[q, k, v].flatMap((s) => [u32(s.column0), u32(s.stride)]),
+    ],
     [T, { perT: 0, fixed: node.heads }, one],
   );
 }

@@ -40,7 +40,7 @@ fn erf(a: f32) -> f32 {
 }`;
 
 /** Each activation: the WGSL expression of `x` and the helper functions it needs. */
-const unaryFns: Record<UnaryFn, { expr: string; helpers: string }> = {
+export const unaryFns: Record<UnaryFn, { expr: string; helpers: string }> = {
   gelu: { expr: '0.5 * x * (1.0 + erf(x * 0.70710678118654752))', helpers: erf },
   gelu_tanh: {
     expr: '0.5 * x * (1.0 + tanh(clamp(0.79788456080286536 * (x + 0.044715 * x * x * x), -10.0, 10.0)))',

@@ -3,19 +3,24 @@
 // token ids, weights) as user errors, then evaluates the nodes in order through one evaluator
 // per op, in float64 arithmetic with f32 storage, dropping each value after its last reader.
 //
-// One file per op family: sources (tokens, params, gathers), linear, norms, elementwise, rope,
-// attention. The graph is assumed verified (`verifyGraph`); the interpreter only asserts what it
+// One file per op family: sources (tokens, params, gathers), linear, norms, rowexpr (every norm
+// kind as a row expression), elementwise, rope, attention, depth (depth_attention and
+// scalar_mix). The graph is assumed verified (`verifyGraph`); the interpreter only asserts what it
 // needs to stay memory-safe.
 import type { Graph, Node } from '../graph.ts';
 import { attention } from './attention.ts';
 import { checkSequenceLength, checkTokenIds, checkWeights } from './checks.ts';
 import { valueReader, type EvalContext, type EvaluatorTable, type Value } from './context.ts';
+import { depthAttention, scalarMix } from './depth.ts';
+import { depthMerge, depthStates } from './depth-two-phase.ts';
 import { binary, unary } from './elementwise.ts';
 import { linear } from './linear.ts';
 import { deathsAt } from './liveness.ts';
 import { layernorm, rmsnorm } from './norms.ts';
 import { rope } from './rope.ts';
+import { rowexpr } from './rowexpr.ts';
 import { embedding, param, positions, tokens } from './sources.ts';
+import { derive, slice } from './static.ts';
 
 /** Weights by canonical param name, each row-major in its param's shape. */
 export type WeightMap = ReadonlyMap<string, Float32Array>;
@@ -42,6 +47,13 @@ export const evaluators: EvaluatorTable = {
   attention,
   unary,
   binary,
+  rowexpr,
+  depth_attention: depthAttention,
+  depth_states: depthStates,
+  depth_merge: depthMerge,
+  scalar_mix: scalarMix,
+  slice,
+  derive,
 };
 
 export function interpret(

@@ -6,17 +6,32 @@
 // walks the tokens four at a time, keeping eight float64 accumulators in registers: each step
 // loads 2 weights + 4 activations for 8 multiply-adds. Weights stream through memory once.
 // Leftover tokens (T mod 4) and a leftover odd row take narrower versions of the same loop.
+// The fused epilogue (gating, activation, residual add) is applied after, by epilogue.ts.
+// A prologue (a norm fused into this linear) is, by definition, its row expression applied to
+// x first, exactly as the rowexpr op would (rowexpr.ts); kernels may reassociate it.
 import type { Evaluator } from './context.ts';
+import { applyEpilogue } from './epilogue.ts';
+import { evaluateRowExpr } from './rowexpr.ts';
 
 export const linear: Evaluator<'linear'> = (node, ctx) => {
-  const x = ctx.f32(node.x);
   const w = ctx.f32(node.weight);
   const bias = node.bias === null ? null : ctx.f32(node.bias);
-  const outDim = node.shape[1] as number;
-  const inDim = w.length / outDim;
-  const out = new Float32Array(ctx.seq * outDim);
-  linearRows(x, w, bias, ctx.seq, inDim, outDim, out, 0, outDim);
-  return out;
+  const rows = (node.shape[1] as number) * (node.glu === null ? 1 : 2);
+  const inDim = w.length / rows;
+  const raw = ctx.f32(node.x);
+  const x =
+    node.prologue === undefined
+      ? raw
+      : evaluateRowExpr(node.prologue, {
+          x: raw,
+          width: inDim,
+          groups: 1,
+          params: (node.prologueParams ?? []).map((id) => ctx.f32(id)),
+        });
+  const product = new Float32Array(ctx.seq * rows);
+  linearRows(x, w, bias, ctx.seq, inDim, rows, product, 0, rows);
+  const operands = node.operands.map((id) => ctx.f32(id));
+  return applyEpilogue(node, product, operands, ctx.seq);
 };
 
 /** Fills out[t, o] for o in [first, end): the row range lets callers split the work. */

@@ -1,0 +1,105 @@
+// fold-norm-affine: a norm's constant gain and shift (read from its row expression) move into
+// the linears that read it as derived weights; static norms vanish; the model's outputs stay
+// within 1e-5 relative on random tiny models of every norm kind, ordinary and outlier inputs.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { compileSource } from '../../src/compile.ts';
+import { printRowExpr } from '../../src/ir/row-expr-analysis.ts';
+import { archSource, archSpec, compare, type ArchSpec } from './arch-models.ts';
+
+const only = { only: ['fold-norm-affine'] };
+const base: ArchSpec = {
+  norm: 'layernorm(eps: 1e-5)',
+  placement: 'pre',
+  finalNorm: true,
+  embedNorm: false,
+  qkNorm: null,
+  routing: 'add',
+  program: 'none',
+  output: 'final',
+  heads: 2,
+  headDim: 4,
+  layers: 2,
+  act: 'gelu_tanh',
+  bias: true,
+  rope: false,
+  tied: true,
+};
+
+function fold(spec: Partial<ArchSpec>) {
+  const compiled = compileSource(archSource({ ...base, ...spec }), 'm.arch', only);
+  expect(compiled.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  const norms = compiled.optimized!.nodes.filter((n) => n.op === 'rowexpr');
+  return { compiled, norms, sites: compiled.reports![0].sites };
+}
+
+describe('fold-norm-affine', () => {
+  it('leaves LayerNorm only its core (x − μ)/σ and moves γ, β into every reading linear', () => {
+    const { compiled, norms, sites } = fold({});
+    expect(sites.filter((s) => s.fired)).toHaveLength(5); // 2 layers × 2 pre-norms + final
+    for (const n of norms) {
+      expect(n.op === 'rowexpr' && n.params).toEqual([]);
+      expect(n.op === 'rowexpr' && printRowExpr(n.expr)).toBe(
+        'div(sub(x, mean(x)), sqrt(add(mean(mul(sub(x, mean(x)), sub(x, mean(x)))), 0.00001)))',
+      );
+    }
+    const derived = compiled.optimized!.nodes.filter((n) => n.op === 'derive').map((n) => n.op === 'derive' && n.fn);
+    expect(derived).toContain('scale_columns');
+    expect(derived).toContain('matvec');
+    expect(sites[0].span.line).toBeGreaterThan(0);
+  });
+
+  it.each([
+    ['batchnorm(eps: 1e-5)'],
+    ['prepbn(eps: 1e-5)'],
+    ['unifiednorm(eps: 1e-5)'],
+    ['fixedscale(scale: 1)'],
+  ] as const)('folds the static norm %s away completely', (norm) => {
+    const { norms, sites } = fold({ norm });
+    expect(norms).toEqual([]);
+    expect(sites.every((s) => s.fired && /norm is gone/.test(s.detail))).toBe(true);
+  });
+
+  it('folds LayerNorm Scaling\'s constant with γ and β', () => {
+    const { norms } = fold({ placement: 'pre scale 1 / sqrt(layer)' });
+    expect(new Set(norms.map((n) => n.op === 'rowexpr' && printRowExpr(n.expr))).size).toBe(1);
+  });
+
+  it('leaves DyT the elementwise core tanh(α x)', () => {
+    const { norms } = fold({ norm: 'dyt(alpha: 0.5)' });
+    expect(norms.map((n) => n.op === 'rowexpr' && printRowExpr(n.expr))).toContain('tanh(mul(p0, x))');
+  });
+
+  it('does not fire on post-norm placement and says the row feeds the residual add', () => {
+    const { sites } = fold({ placement: 'post', finalNorm: false });
+    const skipped = sites.filter((s) => !s.fired);
+    expect(skipped).toHaveLength(3); // the last norm's only reader is the head, where it folds
+    for (const s of skipped) expect(s.detail).toMatch(/feeds the residual add \(line \d+\) — post-norm/);
+  });
+
+  it('does not fire on SeeDNorm, whose gain depends on x', () => {
+    const { sites } = fold({ norm: 'seednorm(eps: 1e-6)' });
+    expect(sites.every((s) => !s.fired && /gain that depends on x/.test(s.detail))).toBe(true);
+  });
+
+  it('does not fire on a sandwich norm\'s second norm, nor where a non-linear reads the row', () => {
+    const { sites } = fold({ placement: 'sandwich' });
+    expect(sites.filter((s) => !s.fired && /residual add/.test(s.detail))).toHaveLength(4);
+    const qk = fold({ qkNorm: 'rmsnorm(eps: 1e-6)' }).sites;
+    expect(qk.some((s) => !s.fired && /also read by a attention|also read by a rope/.test(s.detail))).toBe(true);
+  });
+
+  it('keeps outputs within 1e-5 relative on random tiny models of every norm kind', () => {
+    let compiled = 0;
+    fc.assert(
+      fc.property(archSpec, fc.nat(1000), fc.boolean(), (spec, seed, outliers) => {
+        const result = compare(archSource(spec), only, seed, outliers);
+        if (result === null) return;
+        compiled++;
+        expect(result.difference).toBeLessThanOrEqual(1e-5);
+      }),
+      { numRuns: 120, seed: 4 },
+    );
+    expect(compiled).toBeGreaterThan(60);
+  });
+});
