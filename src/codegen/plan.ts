@@ -9,9 +9,8 @@ import { lowerDepthAttention } from './kernels/depth-attention.ts';
 import { lowerDepthMerge, lowerDepthStates } from './kernels/depth-two-phase.ts';
 import { lowerBinary, lowerUnary } from './kernels/elementwise.ts';
 import { lowerEmbedding, lowerPositions } from './kernels/gather.ts';
-import { lowerLayerNorm } from './kernels/layernorm.ts';
 import { lowerLinear } from './kernels/linear.ts';
-import { lowerRmsNorm } from './kernels/rmsnorm.ts';
+import { lowerLinear as lowerLinearWithPrologue } from './kernels/linear-with-prologue.tmp.ts';
 import { lowerRope } from './kernels/rope.ts';
 import { lowerRowExpr } from './kernels/rowexpr.ts';
 import { lowerScalarMix } from './kernels/scalar-mix.ts';
@@ -50,9 +49,7 @@ const lowerings: { [O in Op]: Lowering<O> } = {
   param: (b, node) => b.placeParam(node),
   embedding: lowerEmbedding,
   positions: lowerPositions,
-  linear: lowerLinear,
-  layernorm: lowerLayerNorm,
-  rmsnorm: lowerRmsNorm,
+  linear: (b, node) => (node.prologue === undefined ? lowerLinear(b, node) : lowerLinearWithPrologue(b, node)),
   rope: lowerRope,
   attention: lowerAttention,
   unary: lowerUnary,

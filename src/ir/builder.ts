@@ -97,18 +97,6 @@ export class GraphBuilder {
     return this.add({ op: 'linear', x, weight, bias, ...plain }, ['T', w[0]], 'f32', span);
   }
 
-  layernorm(x: NodeId, gamma: NodeId | null, beta: NodeId | null, eps: number, span: Span): NodeId {
-    const d = this.width(x);
-    if (gamma !== null) this.expectVector(gamma, d, 'layernorm gamma');
-    if (beta !== null) this.expectVector(beta, d, 'layernorm beta');
-    return this.add({ op: 'layernorm', x, gamma, beta, eps }, this.shape(x), 'f32', span);
-  }
-
-  rmsnorm(x: NodeId, gamma: NodeId | null, eps: number, span: Span): NodeId {
-    if (gamma !== null) this.expectVector(gamma, this.width(x), 'rmsnorm gamma');
-    return this.add({ op: 'rmsnorm', x, gamma, eps }, this.shape(x), 'f32', span);
-  }
-
   rope(x: NodeId, heads: number, headDim: number, base: number, span: Span): NodeId {
     this.expectRows(x, heads * headDim, 'rope input');
     invariant(headDim % 2 === 0, 'rope needs an even head dimension');

@@ -142,23 +142,6 @@ export type DeriveFn =
   | 'fold_last_column'
   | 'static_row';
 
-/** γ ⊙ (x − μ)/sqrt(var + eps) + β over each row. */
-export interface LayerNormNode extends Base {
-  readonly op: 'layernorm';
-  readonly x: NodeId;
-  readonly gamma: NodeId | null;
-  readonly beta: NodeId | null;
-  readonly eps: number;
-}
-
-/** γ ⊙ x / sqrt(mean(x²) + eps) over each row. */
-export interface RmsNormNode extends Base {
-  readonly op: 'rmsnorm';
-  readonly x: NodeId;
-  readonly gamma: NodeId | null;
-  readonly eps: number;
-}
-
 /**
  * Rotary position embedding (rotate-half / GPT-NeoX / LLaMA-HF convention) applied per head:
  * for i < headDim/2, θ_i = pos · base^(−2i/headDim), and the pair (x_i, x_{i+headDim/2}) is
@@ -278,8 +261,6 @@ export type Node =
   | EmbeddingNode
   | PositionsNode
   | LinearNode
-  | LayerNormNode
-  | RmsNormNode
   | RopeNode
   | AttentionNode
   | UnaryNode
@@ -318,8 +299,6 @@ export const inputFields: { readonly [O in Op]: readonly (keyof NodeOf<O>)[] } =
   embedding: ['table', 'ids'],
   positions: ['table'],
   linear: ['x', 'weight', 'bias', 'operands', 'prologueParams'],
-  layernorm: ['x', 'gamma', 'beta'],
-  rmsnorm: ['x', 'gamma'],
   rope: ['x'],
   attention: ['q', 'k', 'v'],
   unary: ['x'],

@@ -4,7 +4,7 @@
 //   graph "tiny_gpt2" max_seq=128
 //   %0 = tokens : [T] i32
 //   %1 = param "embed.tokens.weight" [101, 96] normal(0.02)
-//   %5 = layernorm %3, gamma=%4, beta=%2, eps=0.00001 : [T, 96] f32
+//   %5 = rowexpr %4, params=[%2, %3], groups=1, label="layernorm", expr=... : [T, 96] f32
 //   %9 = linear %5, %8, bias=%7 : [T, 96] f32
 //   output "logits" = %57
 //
@@ -31,9 +31,6 @@ const operations: { readonly [O in Op]: (node: NodeOf<O>) => string } = {
       ? ''
       : `, prologue=${printRowExpr(n.prologue)}, prologue_params=[${(n.prologueParams ?? []).map(ref).join(', ')}]`) +
     `${n.glu === null ? '' : `, glu=${n.glu}`}${epilogue(n)}`,
-  layernorm: (n) =>
-    `layernorm ${ref(n.x)}${optional('gamma', n.gamma)}${optional('beta', n.beta)}, eps=${n.eps}`,
-  rmsnorm: (n) => `rmsnorm ${ref(n.x)}${optional('gamma', n.gamma)}, eps=${n.eps}`,
   rope: (n) => `rope ${ref(n.x)}, heads=${n.heads}, head_dim=${n.headDim}, base=${n.base}`,
   attention: (n) =>
     `attention ${ref(n.q)}, ${ref(n.k)}, ${ref(n.v)}, heads=${n.heads}, kv_heads=${n.kvHeads}, ` +

@@ -120,16 +120,6 @@ const rules: { readonly [O in Op]: Rule<O> } = {
     return linearEpilogue(node, rows, ctx);
   },
 
-  layernorm: (node, ctx) => {
-    positiveOrZero(ctx, node.eps, 'eps');
-    return normalized(ctx, node.x, [node.gamma, node.beta]);
-  },
-
-  rmsnorm: (node, ctx) => {
-    positiveOrZero(ctx, node.eps, 'eps');
-    return normalized(ctx, node.x, [node.gamma]);
-  },
-
   rope: (node, ctx) => {
     counts(ctx, { heads: node.heads, headDim: node.headDim });
     if (node.headDim % 2 !== 0) ctx.problem(`headDim ${node.headDim} must be even`);
@@ -308,19 +298,6 @@ function mixOfRows(ctx: RuleContext, sources: readonly NodeId[]): Result {
   }
   for (const s of sources) expectType(ctx, s, ['T', d], 'f32', 'source (all must be [T, d])');
   return { shape: ['T', d], dtype: 'f32' };
-}
-
-/** x of any shape with a static width d; each present γ/β must be [d]. */
-function normalized(ctx: RuleContext, x: NodeId, affine: (NodeId | null)[]): Result {
-  const shape = ctx.operand(x).shape;
-  expectType(ctx, x, shape, 'f32', 'x');
-  const width = shape[shape.length - 1];
-  if (typeof width !== 'number') {
-    ctx.problem(`x ${formatShape(shape)} needs a static last dimension`);
-    return null;
-  }
-  for (const id of affine) if (id !== null) expectType(ctx, id, [width], 'f32', 'gamma/beta');
-  return { shape, dtype: 'f32' };
 }
 
 function matrix(ctx: RuleContext, id: NodeId, what: string): [number, number] | null {

@@ -5,7 +5,7 @@ import { invariant } from '../diagnostics.ts';
 import { staticValue } from '../ir/derive.ts';
 import type { Node, NodeOf, Op, UnaryFn } from '../ir/graph.ts';
 import { lowerAttention, lowerRope } from './attention.ts';
-import { float, int, ints, type OnnxBuilder } from './builder.ts';
+import { int, type OnnxBuilder } from './builder.ts';
 import { firstRows, tokensInput, type LowerContext } from './context.ts';
 import { lowerDepthMerge, lowerDepthStates } from './depth-two-phase.ts';
 import { lowerDepthAttention, lowerScalarMix } from './routing.ts';
@@ -79,23 +79,6 @@ const lowerings: { readonly [O in Op]: Lowering<O> } = {
     b.op('Slice', [value(n.x), b.int64s([n.start]), b.int64s([n.end]), b.int64s([1])]),
   derive: (n, { b, graph, weights }) =>
     b.floats(n.name, n.shape as readonly number[], staticValue(graph, weights, n.id)),
-  layernorm: (n, { b, value }) => {
-    const gamma =
-      n.gamma === null
-        ? b.floats(`ones_${n.id}`, [width(n)], new Float32Array(width(n)).fill(1))
-        : value(n.gamma);
-    const inputs = [value(n.x), gamma, ...(n.beta === null ? [] : [value(n.beta)])];
-    return b.op('LayerNormalization', inputs, { axis: int(-1), epsilon: float(n.eps) });
-  },
-  rmsnorm: (n, { b, value }) => {
-    const x = value(n.x);
-    const meanSquare = b.op('ReduceMean', [b.op('Mul', [x, x])], {
-      axes: ints([-1]),
-      keepdims: int(1),
-    });
-    const normed = b.op('Div', [x, b.op('Sqrt', [b.op('Add', [meanSquare, b.scalar(n.eps)])])]);
-    return n.gamma === null ? normed : b.op('Mul', [normed, value(n.gamma)]);
-  },
   rope: lowerRope,
   attention: lowerAttention,
   unary: (n, { b, value }) => unary[n.fn](b, value(n.x)),
@@ -126,10 +109,4 @@ function prologueNode(n: NodeOf<'linear'>, { graph }: LowerContext): NodeOf<'row
 
 export function lowerNode(node: Node, ctx: LowerContext): string {
   return (lowerings[node.op] as Lowering<Op>)(node as never, ctx);
-}
-
-function width(n: Node): number {
-  const w = n.shape[n.shape.length - 1];
-  invariant(typeof w === 'number', `node %${n.id} has no static width`);
-  return w;
 }

@@ -21,10 +21,10 @@ export interface NormConfig {
   /** Whether the definition has a param named `bias` (LayerNorm's β unless `bias: false`). */
   readonly bias: boolean;
   /**
-   * The norm as a row expression, for the row width where this config is used (every norm the
-   * resolver produces has one); lowering emits one `norm` node from it.
+   * The norm as a row expression, for the row width where this config is used (the resolver's,
+   * or `preludeNorm` for configs built in code); lowering emits one `rowexpr` node from it.
    */
-  readonly definition?: NormDefinition;
+  readonly definition: NormDefinition;
   readonly span: Span;
 }
 

@@ -25,13 +25,11 @@ export interface ExplainedSite {
   readonly outcomes: readonly Outcome[];
 }
 
-const normOps = new Set(['layernorm', 'rmsnorm', 'rowexpr']);
 const routingOps = new Set(['depth_attention', 'scalar_mix']);
 
 /** The kind and name of a lowered node that is a norm or routing site, else null. */
 function trackedSite(graph: Graph, node: Node): { kind: 'norm' | 'routing'; site: string } | null {
   if (node.op === 'rowexpr') return { kind: 'norm', site: canonicalSite(`${node.label} norm`) };
-  if (normOps.has(node.op)) return { kind: 'norm', site: node.op };
   if (routingOps.has(node.op)) return { kind: 'routing', site: node.op.replace('_', ' ') };
   if (node.op === 'binary' && siteName(graph, node) === 'residual add')
     return { kind: 'routing', site: 'residual add' };

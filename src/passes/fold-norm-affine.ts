@@ -70,7 +70,9 @@ function precondition(graph: Graph, node: RowExprNode, readers: readonly Node[],
   if (isStaticExpr(node.expr)) return 'the expression does not read x';
   const split = splitAffine(node.expr);
   if (split.scale === null && split.shift === null)
-    return `no constant gain or shift around the core ${exprText(node.expr)} (a gain that depends on x does not fold)`;
+    return node.params.length === 0
+      ? `the expression ${exprText(node.expr)} has no gain or shift to fold`
+      : `no constant gain or shift around the core ${exprText(node.expr)} (a gain that depends on x does not fold)`;
   if (outputs.has(node.id)) return 'the normed row is a graph output';
   if (readers.length === 0) return 'nothing reads the normed row';
   const linears: LinearNode[] = [];

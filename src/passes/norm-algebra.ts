@@ -126,10 +126,11 @@ export function uncentre(e: RowExpr): RowExpr {
   }
 }
 
-/** Whether x occurs only inside row reductions (the value is one scalar per row). */
+/** Whether x occurs only inside row reductions and no param is read (one scalar per row). */
 export function isRowScalar(e: RowExpr): boolean {
   switch (e.k) {
     case 'x':
+    case 'param':
       return false;
     case 'reduce':
       return e.over === 'row';

@@ -10,6 +10,7 @@ import {
   singleOp,
   tokenIds,
 } from './support.ts';
+import { preludeNormNode } from '../support/prelude-norm.ts';
 
 const tokens = (t: number) => tokenIds(t, 50, t);
 
@@ -62,38 +63,51 @@ describe('linear kernel, register-blocked variant', () => {
   }
 });
 
-describe('layernorm kernel', () => {
+// The norms as lowering builds them: the prelude's definition as one `rowexpr` node.
+describe('layernorm (rowexpr kernel)', () => {
   for (const d of [96, 100, 7]) {
     for (const t of sequenceLengths) {
       it(`rows of ${d}, T = ${t}, with γ and β`, async () => {
         const graph = singleOp([d], (g, [x]) =>
-          g.layernorm(x, randomParam(g, 'gamma', [d]), randomParam(g, 'beta', [d]), 1e-5, noSpan),
+          preludeNormNode(g, x, 'layernorm', { eps: 1e-5 }, [
+            randomParam(g, 'gamma', [d]),
+            randomParam(g, 'beta', [d]),
+          ]),
         );
         await expectMatchesInterpreter(graph, tokens(t));
       });
     }
   }
-  it('without γ and β', async () => {
-    const graph = singleOp([333], (g, [x]) => g.layernorm(x, null, null, 1e-5, noSpan), {
-      inputStd: 50,
-    });
+  it('without β, on rows with a large spread', async () => {
+    const graph = singleOp(
+      [333],
+      (g, [x]) =>
+        preludeNormNode(g, x, 'layernorm', { eps: 1e-5, bias: false }, [
+          randomParam(g, 'gamma', [333]),
+        ]),
+      { inputStd: 50 },
+    );
     await expectMatchesInterpreter(graph, tokens(7));
   });
 });
 
-describe('rmsnorm kernel', () => {
+describe('rmsnorm (rowexpr kernel)', () => {
   for (const d of [96, 100, 13]) {
     for (const t of sequenceLengths) {
       it(`rows of ${d}, T = ${t}`, async () => {
         const graph = singleOp([d], (g, [x]) =>
-          g.rmsnorm(x, randomParam(g, 'gamma', [d]), 1e-6, noSpan),
+          preludeNormNode(g, x, 'rmsnorm', { eps: 1e-6 }, [randomParam(g, 'gamma', [d])]),
         );
         await expectMatchesInterpreter(graph, tokens(t));
       });
     }
   }
-  it('without γ', async () => {
-    const graph = singleOp([100], (g, [x]) => g.rmsnorm(x, null, 1e-6, noSpan));
+  it('with γ = 1', async () => {
+    const graph = singleOp([100], (g, [x]) =>
+      preludeNormNode(g, x, 'rmsnorm', { eps: 1e-6 }, [
+        g.param('gamma', [100], { kind: 'ones' }, noSpan),
+      ]),
+    );
     await expectMatchesInterpreter(graph, tokens(65));
   });
 });

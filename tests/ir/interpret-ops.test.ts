@@ -3,6 +3,7 @@
 // formula in graph.ts, never taken from the interpreter itself.
 import { describe, expect, it } from 'vitest';
 import { noSpan } from '../../src/diagnostics.ts';
+import { preludeNormNode } from '../support/prelude-norm.ts';
 import { expectRowsClose, runOp } from './support.ts';
 
 const s = noSpan;
@@ -83,18 +84,26 @@ describe('linear', () => {
   });
 });
 
-describe('layernorm', () => {
+// The norms are the prelude's definitions as the one `rowexpr` node lowering builds.
+describe('layernorm (the prelude row expression)', () => {
   it('normalizes [1, 2, 3, 4] with γ = 1, β = 0 to (x − 2.5)/√1.25', () => {
     const y = runOp({ x: [[1, 2, 3, 4]] }, ({ g, input, param }) =>
-      g.layernorm(input('x'), param('g', [4], [1, 1, 1, 1]), param('b', [4], [0, 0, 0, 0]), 0, s),
+      preludeNormNode(g, input('x'), 'layernorm', { eps: 0 }, [
+        param('g', [4], [1, 1, 1, 1]),
+        param('b', [4], [0, 0, 0, 0]),
+      ]),
     );
     const std = Math.sqrt(1.25);
     expectRowsClose(y, [[-1.5 / std, -0.5 / std, 0.5 / std, 1.5 / std]]);
   });
 
   it('uses the biased variance with eps inside the square root', () => {
-    // x = [1, −1]: μ = 0, biased σ² = 1; with eps = 3 the divisor is √4 = 2.
-    const y = runOp({ x: [[1, -1]] }, ({ g, input }) => g.layernorm(input('x'), null, null, 3, s));
+    // x = [1, −1]: μ = 0, biased σ² = 1; with eps = 3 the divisor is √4 = 2 (γ = 1, no β).
+    const y = runOp({ x: [[1, -1]] }, ({ g, input, param }) =>
+      preludeNormNode(g, input('x'), 'layernorm', { eps: 3, bias: false }, [
+        param('g', [2], [1, 1]),
+      ]),
+    );
     expect(y).toEqual([[0.5, -0.5]]);
   });
 
@@ -107,7 +116,10 @@ describe('layernorm', () => {
         ],
       },
       ({ g, input, param }) =>
-        g.layernorm(input('x'), param('g', [2], [2, 3]), param('b', [2], [10, 20]), 0, s),
+        preludeNormNode(g, input('x'), 'layernorm', { eps: 0 }, [
+          param('g', [2], [2, 3]),
+          param('b', [2], [10, 20]),
+        ]),
     );
     // Both rows normalize to [1, −1]; then [2·1 + 10, 3·(−1) + 20].
     expect(y).toEqual([
@@ -117,16 +129,18 @@ describe('layernorm', () => {
   });
 });
 
-describe('rmsnorm', () => {
+describe('rmsnorm (the prelude row expression)', () => {
   it('divides [3, 4] by √(mean(x²)) = √12.5', () => {
-    const y = runOp({ x: [[3, 4]] }, ({ g, input }) => g.rmsnorm(input('x'), null, 0, s));
+    const y = runOp({ x: [[3, 4]] }, ({ g, input, param }) =>
+      preludeNormNode(g, input('x'), 'rmsnorm', { eps: 0 }, [param('g', [2], [1, 1])]),
+    );
     expectRowsClose(y, [[3 / Math.sqrt(12.5), 4 / Math.sqrt(12.5)]]);
   });
 
   it('puts eps inside the square root and scales by γ', () => {
     // mean(x²) + eps = 12.5 + 3.5 = 16 → divide by 4, then γ = [2, 0.5].
     const y = runOp({ x: [[3, 4]] }, ({ g, input, param }) =>
-      g.rmsnorm(input('x'), param('g', [2], [2, 0.5]), 3.5, s),
+      preludeNormNode(g, input('x'), 'rmsnorm', { eps: 3.5 }, [param('g', [2], [2, 0.5])]),
     );
     expect(y).toEqual([[1.5, 0.5]]);
   });

@@ -7,6 +7,7 @@ import { GraphBuilder } from '../../src/ir/builder.ts';
 import { lowerModel } from '../../src/ir/lower/index.ts';
 import { printGraph } from '../../src/ir/print.ts';
 import { expectGolden } from '../golden.ts';
+import { preludeNormNode } from '../support/prelude-norm.ts';
 import { gpt2Config, llamaConfig } from '../support/models.ts';
 
 const golden = (name: string) => join(import.meta.dirname, 'golden', name);
@@ -22,9 +23,9 @@ describe('one line per node', () => {
   const w = g.param('proj.weight', [4, 8], { kind: 'normal', std: 0.5 }, s);
   g.output('a', g.linear(x, w, null, s));
   g.output('b', g.linear(x, w, g.param('proj.bias', [4], { kind: 'zeros' }, s), s));
-  g.output('c', g.layernorm(x, gamma, null, 1e-5, s));
-  g.output('d', g.layernorm(x, null, null, 0, s));
-  g.output('e', g.rmsnorm(x, gamma, 1e-6, s));
+  g.output('c', preludeNormNode(g, x, 'layernorm', { eps: 1e-5, bias: false }, [gamma]));
+  g.output('d', preludeNormNode(g, x, 'identity', {}, []));
+  g.output('e', preludeNormNode(g, x, 'rmsnorm', { eps: 1e-6 }, [gamma]));
   g.output('f', g.rope(x, 2, 4, 10000, s));
   g.output(
     'g',
@@ -44,9 +45,17 @@ describe('one line per node', () => {
     [6, '%5 = param "norm.weight" [8] ones'],
     [8, '%7 = linear %2, %6 : [T, 4] f32'],
     [10, '%9 = linear %2, %6, bias=%8 : [T, 4] f32'],
-    [11, '%10 = layernorm %2, gamma=%5, eps=0.00001 : [T, 8] f32'],
-    [12, '%11 = layernorm %2, eps=0 : [T, 8] f32'],
-    [13, '%12 = rmsnorm %2, gamma=%5, eps=0.000001 : [T, 8] f32'],
+    [
+      11,
+      '%10 = rowexpr %2, params=[%5], groups=1, label="layernorm", ' +
+        'expr=div(mul(p0, sub(x, mean(x))), sqrt(add(mean(mul(sub(x, mean(x)), sub(x, mean(x)))), 0.00001))) : [T, 8] f32',
+    ],
+    [12, '%11 = rowexpr %2, params=[], groups=1, label="identity", expr=x : [T, 8] f32'],
+    [
+      13,
+      '%12 = rowexpr %2, params=[%5], groups=1, label="rmsnorm", ' +
+        'expr=div(mul(p0, x), sqrt(add(mean(mul(x, x)), 0.000001))) : [T, 8] f32',
+    ],
     [14, '%13 = rope %2, heads=2, head_dim=4, base=10000 : [T, 8] f32'],
     [
       15,

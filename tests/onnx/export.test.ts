@@ -89,7 +89,6 @@ const allowedOps = new Set([
   'Sqrt',
   'Gemm',
   'MatMul',
-  'LayerNormalization',
   'ReduceMean',
   'Reshape',
   'Transpose',

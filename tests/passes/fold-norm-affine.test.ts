@@ -4,7 +4,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileSource } from '../../src/compile.ts';
+import { deriveShape, deriveValue } from '../../src/ir/derive.ts';
 import { printRowExpr } from '../../src/ir/row-expr-analysis.ts';
+import type { RowExpr } from '../../src/ir/row-expr.ts';
 import { archSource, archSpec, compare, type ArchSpec } from './arch-models.ts';
 
 const only = { only: ['fold-norm-affine'] };
@@ -32,6 +34,21 @@ function fold(spec: Partial<ArchSpec>) {
   const norms = compiled.optimized!.nodes.filter((n) => n.op === 'rowexpr');
   return { compiled, norms, sites: compiled.reports![0].sites };
 }
+
+describe('the static_row derived weight', () => {
+  const row = (expr: RowExpr, width: number) => ({ expr, width });
+  const p = (index: number): RowExpr => ({ k: 'param', index });
+  it('evaluates a weights-only row expression once, broadcasting [1] params', () => {
+    const expr: RowExpr = { k: 'binary', fn: 'div', a: p(0), b: { k: 'unary', fn: 'sqrt', a: { k: 'binary', fn: 'add', a: p(1), b: { k: 'const', value: 1 } } } };
+    const value = deriveValue('static_row', [Float32Array.from([2, 4, 6]), Float32Array.from([3])], [3], row(expr, 3));
+    expect(Array.from(value)).toEqual([1, 2, 3]);
+  });
+  it('rejects x, reductions and mismatched widths', () => {
+    expect(deriveShape('static_row', [[3]], row({ k: 'x' }, 3))).toMatch(/reads x/);
+    expect(deriveShape('static_row', [[4]], row(p(0), 3))).toMatch(/\[3\] or \[1\]/);
+    expect(deriveShape('static_row', [[3]])).toMatch(/row expression/);
+  });
+});
 
 describe('fold-norm-affine', () => {
   it('leaves LayerNorm only its core (x − μ)/σ and moves γ, β into every reading linear', () => {

@@ -63,9 +63,18 @@ describe('norm and routing passes on the device', () => {
     expect(error).toBeLessThanOrEqual(1e-4);
   });
 
+  it('runs no norm dispatch for a Pre-LN model: every norm is a matmul prologue', async () => {
+    for (const linear of ['tiled', 'blocked'] as const) {
+      const { error, plan } = await onDevice({}, {}, { linear });
+      expect(error).toBeLessThanOrEqual(1e-4);
+      expect(plan.steps.some((s) => /rowexpr/.test(s.label))).toBe(false);
+      expect(plan.kernels.some((k) => k.key.includes('prologue'))).toBe(true);
+    }
+  });
+
   it('two-phase Block AttnRes matches the naive per-layer form, with chunked phase 1', async () => {
     const spec = { routing: 'attnres(block: 2, final: attend)', layers: 3 } as const;
-    const batched = await onDevice(spec, { skip: ['fuse-norm-prologue'] }, { depthChunk: 1 });
+    const batched = await onDevice(spec, {}, { depthChunk: 1 });
     expect(batched.optimized.nodes.some((n) => n.op === 'depth_states')).toBe(true);
     expect(batched.plan.steps.some((s) => /depth_states .* sources 1\.\.2/.test(s.label))).toBe(true);
     expect(batched.error).toBeLessThanOrEqual(1e-4);

@@ -11,6 +11,8 @@ import { describe, expect, it } from 'vitest';
 import { planGraph } from '../../src/codegen/plan.ts';
 import { compileSource } from '../../src/compile.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
+import { exportOnnx } from '../../src/onnx/export.ts';
+import { runOnnx } from '../../src/onnx/run-ort.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
 import { maxRelError } from '../codegen/support.ts';
@@ -38,11 +40,34 @@ describe('soundness of every pass over random .arch sources', () => {
         for (const r of result.reports) if (r.sites.some((s) => s.fired)) firedPasses.add(r.pass);
         expect(result.difference).toBeLessThanOrEqual(1e-4);
       }),
-      { numRuns: 400, seed: 20261204 },
+      { numRuns: 800, seed: 20261204 },
     );
-    expect(compiled).toBeGreaterThan(250);
+    expect(compiled).toBeGreaterThan(500);
     for (const pass of ['recentre-stream-to-rmsnorm', 'fold-norm-affine', 'fuse-norm-prologue', 'attnres-two-phase'])
       expect(firedPasses).toContain(pass);
+  });
+
+  it('a sample exported to ONNX (prologues and two-phase AttnRes unfused, derived weights as initializers) runs on onnxruntime like the interpreter', async () => {
+    const samples = fc.sample(anySpec, { numRuns: 30, seed: 3 });
+    let ran = 0;
+    for (const spec of samples) {
+      const source = archSource(spec);
+      let plain;
+      try {
+        plain = compileSource(source, 'random.arch', { only: [] });
+      } catch {
+        continue;
+      }
+      if (!plain.graph) continue;
+      const optimized = compileSource(source, 'random.arch').optimized!;
+      const weights = perturbedWeights(plain.graph, ran, ran % 2 === 1);
+      const tokens = tokensFor(plain.graph, 6, ran);
+      const expected = interpret(plain.graph, weights, tokens).outputs.get('logits')!;
+      const actual = await runOnnx(exportOnnx(optimized, weights), tokens);
+      expect(maxRelError(actual, expected), source).toBeLessThanOrEqual(1e-4);
+      ran++;
+    }
+    expect(ran).toBeGreaterThan(15);
   });
 
   it('a sample on the device agrees with the interpreter within 1e-4', async () => {
@@ -62,7 +87,8 @@ describe('soundness of every pass over random .arch sources', () => {
       const optimized = compileSource(source, 'random.arch').optimized!;
       const weights = perturbedWeights(plain.graph, ran, ran % 2 === 0);
       const tokens = tokensFor(plain.graph, 7, ran);
-      const session = await createSession(device, planGraph(optimized, device.limits), weights);
+      const plan = planGraph(optimized, device.limits, { linear: ran % 2 === 0 ? 'tiled' : 'blocked' });
+      const session = await createSession(device, plan, weights);
       try {
         const got = await session.run(tokens);
         const expected = interpret(plain.graph, weights, tokens).outputs;

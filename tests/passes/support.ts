@@ -9,6 +9,7 @@ import { interpret } from '../../src/ir/interpret/index.ts';
 import { lowerModel } from '../../src/ir/lower/index.ts';
 import { verifyGraph } from '../../src/ir/verify.ts';
 import type { ModelConfig, NormConfig, SublayerConfig } from '../../src/parser/model-config.ts';
+import { preludeNorm } from '../../src/parser/prelude.ts';
 import { runPasses, type Pass } from '../../src/passes/pipeline.ts';
 import type { PassReport } from '../../src/passes/report.ts';
 import { randomWeights } from '../../src/weights/random.ts';
@@ -49,13 +50,12 @@ export const tinySpec: fc.Arbitrary<TinySpec> = fc
 
 export function tinyModel(s: TinySpec): ModelConfig {
   const d = s.heads * s.headDim;
-  const norm: NormConfig = {
-    name: 'n',
-    kind: s.norm,
-    eps: 1e-5,
-    bias: s.norm === 'layernorm' && s.bias,
-    span: noSpan,
-  };
+  const norm: NormConfig = preludeNorm(
+    'n',
+    s.norm,
+    d,
+    s.norm === 'layernorm' ? { eps: 1e-5, bias: s.bias } : { eps: 1e-5 },
+  );
   const sub = (name: string, module: SublayerConfig['module']): SublayerConfig => ({
     name,
     module,

@@ -6,7 +6,9 @@ import { noSpan } from '../../src/diagnostics.ts';
 import { GraphBuilder } from '../../src/ir/builder.ts';
 import { deriveShape, deriveValue } from '../../src/ir/derive.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
+import type { NodeId } from '../../src/ir/graph.ts';
 import { verifyGraph } from '../../src/ir/verify.ts';
+import { preludeNormNode } from '../support/prelude-norm.ts';
 
 const f32 = (...v: number[]) => Float32Array.from(v);
 const W = f32(1, 2, 3, 4, 5, 6); // [2, 3]
@@ -53,9 +55,12 @@ describe('weight algebra (derive)', () => {
       g.param('gamma', [5], normal, noSpan),
       g.param('beta', [5], normal, noSpan),
     ];
-    g.output('unfolded', g.linear(g.layernorm(x, gamma, beta, 1e-5, noSpan), w, b, noSpan));
+    const ones = g.param('ones', [5], { kind: 'ones' }, noSpan);
+    const layernorm = (params: NodeId[], bias: boolean) =>
+      preludeNormNode(g, x, 'layernorm', { eps: 1e-5, bias }, params);
+    g.output('unfolded', g.linear(layernorm([gamma, beta], true), w, b, noSpan));
     const folded = g.linear(
-      g.layernorm(x, null, null, 1e-5, noSpan),
+      layernorm([ones], false),
       g.derive('scale_columns', [w, gamma], 'w*gamma', noSpan),
       g.derive('matvec', [w, beta, b], 'w.beta+b', noSpan),
       noSpan,
@@ -70,6 +75,7 @@ describe('weight algebra (derive)', () => {
         return [name, Float32Array.from({ length: size }, (_, i) => Math.sin(7 * i + k) * 2)];
       }),
     );
+    weights.set('ones', new Float32Array(5).fill(1));
     const out = interpret(graph, weights, Int32Array.from([0, 3, 8, 2])).outputs;
     const [a, c] = [out.get('unfolded')!, out.get('folded')!];
     a.forEach((v, i) => expect(Math.abs(v - c[i])).toBeLessThan(1e-5 * Math.max(1, Math.abs(v))));

@@ -38,7 +38,9 @@ describe('CRMSNorm', () => {
   weights.get('embed.tokens.weight')!.forEach((_, i, e) => (e[i] += 3 + (i % 24 === 5 ? 40 : 0)));
 
   it('keeps the stream in d − 1 coordinates, with no LayerNorm left', () => {
-    expect(crmsGraph.nodes.some((n) => n.op === 'layernorm')).toBe(false);
+    const norms = crmsGraph.nodes.flatMap((n) => (n.op === 'rowexpr' ? [n] : []));
+    expect(norms.length).toBe(5); // 2 per layer + final
+    expect(norms.every((n) => n.label === 'crmsnorm' && n.params.length === 0 && n.shape[1] === 23)).toBe(true);
     const adds = crmsGraph.nodes.filter((n) => n.op === 'binary' && n.fn === 'add');
     expect(adds.length).toBe(5); // positions + 2 per layer
     expect(adds.every((n) => n.shape[1] === 23)).toBe(true);

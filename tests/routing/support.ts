@@ -14,23 +14,25 @@ import type {
   ResidualConfig,
   SublayerConfig,
 } from '../../src/parser/model-config.ts';
+import { preludeNorm } from '../../src/parser/prelude.ts';
 import { fillNormal, hash128 } from '../../src/weights/prng.ts';
 import { randomWeights } from '../../src/weights/random.ts';
 
-export const rms: NormConfig = { name: 'rms', kind: 'rmsnorm', eps: 1e-6, bias: false, span: noSpan };
+/** The prelude's RMSNorm (ε 1e-6) on rows `d` wide. */
+export const rms = (d: number): NormConfig => preludeNorm('rms', 'rmsnorm', d, { eps: 1e-6 });
 
 export function attn(d: number, heads = 2): SublayerConfig {
   return {
     name: 'attn',
     module: { kind: 'attention', heads, kvHeads: heads, headDim: d / heads, causal: true, bias: false, rope: { base: 10000 } },
     placement: 'pre',
-    norm: rms,
+    norm: rms(d),
     span: noSpan,
   };
 }
 
-export function mlp(hidden = 24): SublayerConfig {
-  return { name: 'mlp', module: { kind: 'mlp', hidden, act: 'gelu_tanh', bias: true }, placement: 'pre', norm: rms, span: noSpan };
+export function mlp(hidden = 24, d = 16): SublayerConfig {
+  return { name: 'mlp', module: { kind: 'mlp', hidden, act: 'gelu_tanh', bias: true }, placement: 'pre', norm: rms(d), span: noSpan };
 }
 
 export interface RoutingOptions {
@@ -58,7 +60,7 @@ export function routingModel(o: RoutingOptions = {}): ModelConfig {
     index,
     position,
     block: 'decoder',
-    sublayers: o.sublayers?.(index) ?? [attn(d), mlp()],
+    sublayers: o.sublayers?.(index) ?? [attn(d), mlp(24, d)],
     ...(o.parallel ? { parallel: true } : {}),
     span: noSpan,
   }));
@@ -72,7 +74,7 @@ export function routingModel(o: RoutingOptions = {}): ModelConfig {
     ...(o.residual ? { residual: o.residual } : {}),
     ...(o.output ? { output: o.output } : {}),
     layers,
-    finalNorm: o.finalNorm === false ? null : rms,
+    finalNorm: o.finalNorm === false ? null : rms(d),
     head: { tied: o.tied ?? false, bias: false, span: noSpan },
     span: noSpan,
   };

@@ -1,5 +1,6 @@
 // Hand-built ModelConfigs for tests that must not depend on the parser: a GPT-2-shaped and a
-// LLaMA-shaped model of any (small, odd) size.
+// LLaMA-shaped model of any (small, odd) size. Their norms are the prelude's kinds, instantiated
+// as the resolver would (`preludeNorm`), so they lower exactly like a parsed model's.
 import { noSpan } from '../../src/diagnostics.ts';
 import type {
   LayerConfig,
@@ -7,6 +8,7 @@ import type {
   NormConfig,
   SublayerConfig,
 } from '../../src/parser/model-config.ts';
+import { preludeNorm } from '../../src/parser/prelude.ts';
 
 export interface GptOptions {
   vocab?: number;
@@ -22,7 +24,7 @@ export interface GptOptions {
 export function gpt2Config(o: GptOptions = {}): ModelConfig {
   const d = o.d ?? 96;
   const heads = o.heads ?? 4;
-  const ln: NormConfig = { name: 'ln', kind: 'layernorm', eps: 1e-5, bias: true, span: noSpan };
+  const ln: NormConfig = preludeNorm('ln', 'layernorm', d, { eps: 1e-5 });
   const placement = o.placement ?? 'pre';
   const norm = placement === 'none' ? null : ln;
   const sublayers: SublayerConfig[] = [
@@ -47,7 +49,7 @@ export function gpt2Config(o: GptOptions = {}): ModelConfig {
 export function llamaConfig(o: GptOptions & { kvHeads?: number } = {}): ModelConfig {
   const d = o.d ?? 64;
   const heads = o.heads ?? 4;
-  const rms: NormConfig = { name: 'rms', kind: 'rmsnorm', eps: 1e-6, bias: false, span: noSpan };
+  const rms: NormConfig = preludeNorm('rms', 'rmsnorm', d, { eps: 1e-6 });
   const sublayers: SublayerConfig[] = [
     {
       name: 'attn',

@@ -1,7 +1,7 @@
-// The workgroup tree reduction the row-wise kernels (layernorm, rmsnorm) share: every
-// invocation of a 64-wide workgroup contributes a partial sum, the halves are added pairwise
-// in workgroup memory (log2 64 = 6 steps, a barrier after each), and every invocation gets
-// the total. Must be called from uniform control flow.
+// The workgroup size of the row-wise kernels (depth attention, two-phase AttnRes) and their
+// shared tree reduction: every invocation of a 64-wide workgroup contributes a partial sum, the
+// halves are added pairwise in workgroup memory (log2 64 = 6 steps, a barrier after each), and
+// every invocation gets the total. Must be called from uniform control flow.
 export const ROW_THREADS = 64;
 
 export const rowSumPrelude = `

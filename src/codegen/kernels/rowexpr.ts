@@ -38,7 +38,7 @@ export interface RowExprKernelSpec {
   readonly params: readonly { readonly index: number; readonly scalar: boolean }[];
 }
 
-const unaryWgsl: Readonly<Record<RowUnaryFn, (a: string) => string>> = {
+export const unaryWgsl: Readonly<Record<RowUnaryFn, (a: string) => string>> = {
   neg: (a) => `(-${a})`,
   abs: (a) => `abs(${a})`,
   sqrt: (a) => `sqrt(${a})`,
@@ -51,7 +51,7 @@ const unaryWgsl: Readonly<Record<RowUnaryFn, (a: string) => string>> = {
   recip: (a) => `(1.0 / ${a})`,
 };
 
-const binaryWgsl: Readonly<Record<RowBinaryFn, (a: string, b: string) => string>> = {
+export const binaryWgsl: Readonly<Record<RowBinaryFn, (a: string, b: string) => string>> = {
   add: (a, b) => `(${a} + ${b})`,
   sub: (a, b) => `(${a} - ${b})`,
   mul: (a, b) => `(${a} * ${b})`,
@@ -65,14 +65,14 @@ const binaryWgsl: Readonly<Record<RowBinaryFn, (a: string, b: string) => string>
  * WGSL's pow is undefined for a negative base; this one matches a ** b for integer b (a negative
  * base with a fractional exponent has no real value: NaN in the interpreter, pow's result here).
  */
-const powHelper = `
+export const powHelper = `
 fn rowPow(a: f32, b: f32) -> f32 {
   if (a >= 0.0 || b != floor(b)) { return pow(a, b); }
   let m = pow(-a, b);
   return select(m, -m, b * 0.5 != floor(b * 0.5));
 }`;
 
-const reductionWgsl: Readonly<
+export const reductionWgsl: Readonly<
   Record<RowReduceFn, { init: string; combine: (a: string, b: string) => string; tree: string }>
 > = {
   sum: { init: '0.0', combine: (a, b) => `${a} + ${b}`, tree: 'treeSum' },
@@ -96,7 +96,7 @@ fn ${name}(value: f32, li: u32) -> f32 {
 }`;
 }
 
-function constant(value: number): string {
+export function constant(value: number): string {
   const f = Math.fround(value);
   invariant(Number.isFinite(f), () => `row expression constant ${value} does not fit in f32`);
   const text = f32Literal(f === 0 ? 0 : f);
@@ -212,7 +212,7 @@ export function rowExprKernel(spec: RowExprKernelSpec): Kernel {
   });
 }
 
-function usesPow(e: RowExpr): boolean {
+export function usesPow(e: RowExpr): boolean {
   if (e.k === 'binary') return e.fn === 'pow' || usesPow(e.a) || usesPow(e.b);
   return (e.k === 'unary' || e.k === 'reduce') && usesPow(e.a);
 }

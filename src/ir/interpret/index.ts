@@ -3,8 +3,8 @@
 // token ids, weights) as user errors, then evaluates the nodes in order through one evaluator
 // per op, in float64 arithmetic with f32 storage, dropping each value after its last reader.
 //
-// One file per op family: sources (tokens, params, gathers), linear, norms, rowexpr (every norm
-// kind as a row expression), elementwise, rope, attention, depth (depth_attention and
+// One file per op family: sources (tokens, params, gathers), linear, rowexpr (every norm kind as
+// a row expression), elementwise, rope, attention, depth (depth_attention and
 // scalar_mix). The graph is assumed verified (`verifyGraph`); the interpreter only asserts what it
 // needs to stay memory-safe.
 import type { Graph, Node } from '../graph.ts';
@@ -16,7 +16,6 @@ import { depthMerge, depthStates } from './depth-two-phase.ts';
 import { binary, unary } from './elementwise.ts';
 import { linear } from './linear.ts';
 import { deathsAt } from './liveness.ts';
-import { layernorm, rmsnorm } from './norms.ts';
 import { rope } from './rope.ts';
 import { rowexpr } from './rowexpr.ts';
 import { embedding, param, positions, tokens } from './sources.ts';
@@ -41,8 +40,6 @@ export const evaluators: EvaluatorTable = {
   embedding,
   positions,
   linear,
-  layernorm,
-  rmsnorm,
   rope,
   attention,
   unary,

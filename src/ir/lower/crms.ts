@@ -2,9 +2,10 @@
 // the exact rewrite of a Pre-LN model whose residual stream is kept zero-mean and stored in d−1
 // coordinates, x_d = −Σ_{i<d} x_i.
 //
-// A model whose norms are CRMSNorms is lowered as the Pre-LN model it rewrites (each CRMSNorm a
-// LayerNorm with γ `…norm.weight` and β `…norm.bias`, same ε), then this graph rewrite turns it
-// into the d−1 form. So the model takes exactly the Pre-LN model's weights, and every changed
+// A model whose norms are CRMSNorms is lowered as the Pre-LN model it rewrites (each CRMSNorm the
+// prelude's `layernorm` with γ `…norm.weight` and β `…norm.bias`, same ε), then this graph rewrite
+// turns it into the d−1 form (it knows those norms by their row expression: exactly the one
+// `preLnModel` put there). So the model takes exactly the Pre-LN model's weights, and every changed
 // weight is a `derive` node over them — a weight transform recorded in the graph, applied once
 // when weights are bound (interpreter, ONNX export, runtime upload), never per forward pass:
 //
@@ -34,11 +35,12 @@ import {
   type NodeId,
   type NodeOf,
 } from '../graph.ts';
+import { preludeNorm } from '../../parser/prelude.ts';
 import type { RowExpr } from '../row-expr.ts';
 import { verifyGraph } from '../verify.ts';
 import { unsupported } from './routing.ts';
 
-const isCrms = (norm: NormConfig | null | undefined) => norm?.definition?.crms === true;
+const isCrms = (norm: NormConfig | null | undefined) => norm?.definition.crms === true;
 
 export function usesCrms(model: ModelConfig): boolean {
   return (
@@ -55,8 +57,7 @@ export function preLnModel(model: ModelConfig): ModelConfig {
   if (model.residual && model.residual.kind !== 'add') throw why('the standard residual add', model.residual.span);
   if (model.output && model.output.kind !== 'final') throw why('the plain final output', model.output.span);
   if (model.embed.norm) throw why('no norm after the embedding', model.embed.span);
-  const ln = (norm: NormConfig): NormConfig =>
-    isCrms(norm) ? { name: norm.name, kind: 'layernorm', eps: norm.eps, bias: true, span: norm.span } : norm;
+  const ln = (norm: NormConfig): NormConfig => (isCrms(norm) ? preLn(norm, model.d) : norm);
   const layers = model.layers.map((layer) => ({
     ...layer,
     sublayers: layer.sublayers.map((s) => {
@@ -68,10 +69,31 @@ export function preLnModel(model: ModelConfig): ModelConfig {
   return { ...model, layers, finalNorm: ln(model.finalNorm!) };
 }
 
+/** The LayerNorm of the Pre-LN model that a CRMSNorm rewrites: same name, ε and span. */
+function preLn(norm: NormConfig, d: number): NormConfig {
+  return preludeNorm(norm.name, 'layernorm', d, { eps: norm.eps, bias: true }, norm.span);
+}
+
+/** The stream norms `preLnModel` introduced, by their row expression: each one's ε. */
+function preLnNorms(model: ModelConfig): Map<string, number> {
+  const all = [model.finalNorm, ...model.layers.flatMap((l) => l.sublayers.map((s) => s.norm))];
+  const byBody = new Map<string, number>();
+  for (const norm of all) {
+    if (isCrms(norm)) byBody.set(JSON.stringify(preLn(norm!, model.d).definition.body), norm!.eps);
+  }
+  return byBody;
+}
+
 /** The d−1 rewrite of a lowered Pre-LN graph (see the header). */
 export function crmsRewrite(graph: Graph, model: ModelConfig): Graph {
   const d = model.d;
   const { nodes } = graph;
+  // The prelude's layernorm: params [weight (γ), bias (β)].
+  const lnParams = preLn(model.finalNorm!, d).definition.params.map((p) => p.name);
+  const [gammaAt, betaAt] = [lnParams.indexOf('weight'), lnParams.indexOf('bias')];
+  invariant(gammaAt >= 0 && betaAt >= 0, 'the prelude layernorm has params weight and bias');
+  const lnEps = preLnNorms(model);
+  const epsOf = new Map<NodeId, number>();
   const consumers = new Map<NodeId, Node[]>();
   for (const n of nodes) for (const input of inputsOf(n)) consumers.set(input, [...(consumers.get(input) ?? []), n]);
   const stream = new Set<NodeId>();
@@ -88,7 +110,13 @@ export function crmsRewrite(graph: Graph, model: ModelConfig): Graph {
         if (!stream.has(b)) writers.add(b);
       }
     }
-    if (n.op === 'layernorm' && stream.has(n.x)) norms.add(n.id);
+    if (n.op === 'rowexpr' && stream.has(n.x)) {
+      const eps = lnEps.get(JSON.stringify(n.expr));
+      if (eps !== undefined) {
+        norms.add(n.id);
+        epsOf.set(n.id, eps);
+      }
+    }
     if (n.op === 'linear' && norms.has(n.x)) readers.add(n.id);
   }
   for (const id of stream) {
@@ -140,19 +168,20 @@ export function crmsRewrite(graph: Graph, model: ModelConfig): Graph {
     } else if (stream.has(node.id)) {
       map[node.id] = emit({ ...copy, shape: narrow }, node);
     } else if (norms.has(node.id)) {
-      const n = node as NodeOf<'layernorm'>;
+      const n = node as NodeOf<'rowexpr'>;
       map[node.id] = emit(
-        { op: 'rowexpr', x: map[n.x], params: Object.freeze([]), expr: crmsBody(d, n.eps), groups: 1, label: 'crmsnorm', shape: narrow },
+        { op: 'rowexpr', x: map[n.x], params: Object.freeze([]), expr: crmsBody(d, epsOf.get(n.id)!), groups: 1, label: 'crmsnorm', shape: narrow },
         node,
       );
     } else if (readers.has(node.id)) {
       const n = copy as unknown as NodeOf<'linear'>;
-      const norm = nodes[(node as NodeOf<'linear'>).x] as NodeOf<'layernorm'>;
+      const norm = nodes[(node as NodeOf<'linear'>).x] as NodeOf<'rowexpr'>;
+      const [gamma, beta] = [map[norm.params[gammaAt]], map[norm.params[betaAt]]];
       const outWidth = out[n.weight].shape[0] as number;
-      const scaled = norm.gamma === null ? n.weight : derive('scale_columns', [n.weight, map[norm.gamma]], [outWidth, d], node);
+      const scaled = derive('scale_columns', [n.weight, gamma], [outWidth, d], node);
       const weight = derive('fold_last_column', [scaled], [outWidth, d - 1], node);
-      const biasInputs = n.bias === null ? [n.weight, map[norm.beta!]] : [n.weight, map[norm.beta!], n.bias];
-      const bias = norm.beta === null ? n.bias : derive('matvec', biasInputs, [outWidth], node);
+      const biasInputs = n.bias === null ? [n.weight, beta] : [n.weight, beta, n.bias];
+      const bias = derive('matvec', biasInputs, [outWidth], node);
       map[node.id] = emit({ ...copy, weight, bias }, node);
     } else {
       map[node.id] = emit({ ...copy }, node);

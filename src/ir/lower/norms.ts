@@ -1,9 +1,7 @@
 // Lowering of a norm at a point of the model. A norm with a `definition` (every norm the
 // resolver produces: the prelude's kinds and user-defined ones) becomes one `rowexpr` node whose
 // params are `${prefix}.${param.name}` — [width] vectors or [1] scalars initialised to their
-// declared value — so nothing downstream knows a norm by its name. A hand-built NormConfig
-// without a definition (tests) keeps the dedicated layernorm/rmsnorm ops, with weights
-// `${prefix}.weight` (γ) and `${prefix}.bias` (β).
+// declared value — so nothing downstream knows a norm by its name.
 //
 // Besides the stream's norms (placement, final norm) this file lowers the norms outside the
 // stack: after the embedding (`lowerEmbedNorm`, weights `embed.norm.*`) and on a projection's
@@ -26,32 +24,11 @@ export function lowerNorm(
   x: NodeId,
   norm: NormConfig,
   prefix: string,
-  d: number,
+  width: number,
   options: NormOptions = {},
 ): NodeId {
   const scale = options.scale ?? 1;
-  if (norm.definition) return lowerDefinedNorm(g, x, norm, prefix, d, scale);
-  const gamma = g.param(`${prefix}.weight`, [d], ones, norm.span);
-  let y: NodeId;
-  if (norm.kind === 'rmsnorm') {
-    y = g.rmsnorm(x, gamma, norm.eps, norm.span);
-  } else {
-    const beta = norm.bias ? g.param(`${prefix}.bias`, [d], zeros, norm.span) : null;
-    y = g.layernorm(x, gamma, beta, norm.eps, norm.span);
-  }
-  if (scale === 1) return y;
-  return g.rowexpr(y, [], scaled({ k: 'x' }, { k: 'const', value: scale }), 1, 'scale', norm.span);
-}
-
-function lowerDefinedNorm(
-  g: GraphBuilder,
-  x: NodeId,
-  norm: NormConfig,
-  prefix: string,
-  width: number,
-  scale: number,
-): NodeId {
-  const def = norm.definition!;
+  const def = norm.definition;
   // CRMSNorm models are lowered as their Pre-LN model and rewritten by crms.ts; a CRMSNorm
   // reaching here would be read as a plain row norm of the wrong width.
   invariant(!def.crms, () => `CRMSNorm \`${norm.name}\` must be lowered through lower/crms.ts`);
