@@ -10,7 +10,6 @@ import { lowerDepthMerge, lowerDepthStates } from './kernels/depth-two-phase.ts'
 import { lowerBinary, lowerUnary } from './kernels/elementwise.ts';
 import { lowerEmbedding, lowerPositions } from './kernels/gather.ts';
 import { lowerLinear } from './kernels/linear.ts';
-import { lowerLinear as lowerLinearWithPrologue } from './kernels/linear-with-prologue.tmp.ts';
 import { lowerRope } from './kernels/rope.ts';
 import { lowerRowExpr } from './kernels/rowexpr.ts';
 import { lowerScalarMix } from './kernels/scalar-mix.ts';
@@ -49,7 +48,7 @@ const lowerings: { [O in Op]: Lowering<O> } = {
   param: (b, node) => b.placeParam(node),
   embedding: lowerEmbedding,
   positions: lowerPositions,
-  linear: (b, node) => (node.prologue === undefined ? lowerLinear(b, node) : lowerLinearWithPrologue(b, node)),
+  linear: lowerLinear,
   rope: lowerRope,
   attention: lowerAttention,
   unary: lowerUnary,

@@ -14,9 +14,14 @@ export function lowerDepthStates(n: DepthStatesNode, ctx: LowerContext): string 
   const S = n.count;
   const columns = n.sources.map((id) => b.op('Unsqueeze', [value(id), b.int64s([1])]));
   const stacked = columns.length === 1 ? columns[0] : b.op('Concat', columns, { axis: int(1) }); // [T, n, d]
-  const meanSquare = b.op('ReduceMean', [b.op('Mul', [stacked, stacked])], { axes: ints([-1]), keepdims: int(1) });
+  const meanSquare = b.op('ReduceMean', [b.op('Mul', [stacked, stacked])], {
+    axes: ints([-1]),
+    keepdims: int(1),
+  });
   const keys = b.op('Div', [stacked, b.op('Sqrt', [b.op('Add', [meanSquare, b.scalar(n.eps)])])]);
-  const queries = b.op('Transpose', [b.op('Reshape', [value(n.queries), b.int64s([S, d])])], { perm: ints([1, 0]) });
+  const queries = b.op('Transpose', [b.op('Reshape', [value(n.queries), b.int64s([S, d])])], {
+    perm: ints([1, 0]),
+  });
   const logits = b.op('MatMul', [keys, queries]); // [T, n, S]
   const max = b.op('ReduceMax', [logits], { axes: ints([1]), keepdims: int(1) }); // [T, 1, S]
   const e = b.op('Exp', [b.op('Sub', [logits, max])]);
@@ -36,7 +41,10 @@ export function lowerDepthMerge(n: DepthMergeNode, ctx: LowerContext): string {
   const h = columns(at + 2, at + 2 + d);
   if (n.source === null) return h;
   const p = value(n.source);
-  const meanSquare = b.op('ReduceMean', [b.op('Mul', [p, p])], { axes: ints([-1]), keepdims: int(1) });
+  const meanSquare = b.op('ReduceMean', [b.op('Mul', [p, p])], {
+    axes: ints([-1]),
+    keepdims: int(1),
+  });
   const key = b.op('Div', [p, b.op('Sqrt', [b.op('Add', [meanSquare, b.scalar(n.eps)])])]);
   const z = b.op('MatMul', [key, b.op('Reshape', [value(n.query), b.int64s([-1, 1])])]); // [T, 1]
   const m = columns(at, at + 1);

@@ -27,7 +27,12 @@ interface Group {
 }
 
 const site = 'depth attention';
-const product: RowExpr = { k: 'binary', fn: 'mul', a: { k: 'param', index: 0 }, b: { k: 'param', index: 1 } };
+const product: RowExpr = {
+  k: 'binary',
+  fn: 'mul',
+  a: { k: 'param', index: 0 },
+  b: { k: 'param', index: 1 },
+};
 
 export function attnresTwoPhase(graph: Graph): PassResult {
   const groups: Group[] = [];
@@ -35,7 +40,8 @@ export function attnresTwoPhase(graph: Graph): PassResult {
   // A node that a later node would join (its sources are that node's sources minus the last)
   // opens its own group rather than joining an earlier one: blocks stay together.
   const prefixes = new Set<string>();
-  for (const node of graph.nodes) if (node.op === 'depth_attention') prefixes.add(node.sources.slice(0, -1).join());
+  for (const node of graph.nodes)
+    if (node.op === 'depth_attention') prefixes.add(node.sources.slice(0, -1).join());
   for (const node of graph.nodes) {
     if (node.op !== 'depth_attention') continue;
     const prefix = node.sources.slice(0, -1);
@@ -56,7 +62,13 @@ export function attnresTwoPhase(graph: Graph): PassResult {
   for (const group of groups) {
     const first = group.members[0].node;
     if (group.members.length < 2) {
-      sites.push(skipped(first, site, `no other depth attention reads these ${group.sources.length} sources plus one more, so there is nothing to batch`));
+      sites.push(
+        skipped(
+          first,
+          site,
+          `no other depth attention reads these ${group.sources.length} sources plus one more, so there is nothing to batch`,
+        ),
+      );
       continue;
     }
     const d = first.shape[1] as number;
@@ -98,10 +110,19 @@ export function attnresTwoPhase(graph: Graph): PassResult {
 }
 
 /** w ⊙ γ as a `static_row` derived weight placed before `before` (shared by name). */
-function foldedQuery(edit: GraphEdit, folded: Map<string, NodeId>, node: DepthAttentionNode, d: number, before: NodeId): NodeId {
-  const names = [node.query, node.keyGain].map((id) => (edit.graph.nodes[id] as { name: string }).name);
+function foldedQuery(
+  edit: GraphEdit,
+  folded: Map<string, NodeId>,
+  node: DepthAttentionNode,
+  d: number,
+  before: NodeId,
+): NodeId {
+  const names = [node.query, node.keyGain].map(
+    (id) => (edit.graph.nodes[id] as { name: string }).name,
+  );
   const name = `static_row(mul(p0, p1); ${names.join(', ')})`;
-  const existing = folded.get(name) ?? edit.graph.nodes.find((n) => n.op === 'derive' && n.name === name)?.id;
+  const existing =
+    folded.get(name) ?? edit.graph.nodes.find((n) => n.op === 'derive' && n.name === name)?.id;
   if (existing !== undefined) return existing;
   const id = edit.insertBefore(before, {
     op: 'derive',

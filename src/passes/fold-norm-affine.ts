@@ -29,7 +29,7 @@ export function foldNormAffine(graph: Graph): PassResult {
   for (const node of graph.nodes) {
     if (node.op !== 'rowexpr') continue;
     const site = `${node.label} norm`;
-    const why = precondition(graph, node, readers.get(node.id) ?? [], outputs);
+    const why = precondition(node, readers, outputs);
     if (typeof why === 'string') {
       sites.push(skipped(node, site, why));
       continue;
@@ -41,23 +41,32 @@ export function foldNormAffine(graph: Graph): PassResult {
     const centring = isCentring(split.core);
     const vanishes = centring || isIdentity(split.core);
     for (const l of linears) {
-      let weight = scale === null ? l.weight : edit.derive('scale_columns', [l.weight, scale], l.id);
+      let weight =
+        scale === null ? l.weight : edit.derive('scale_columns', [l.weight, scale], l.id);
       if (centring) weight = edit.derive('center_rows', [weight], l.id);
       const bias =
         shift === null
           ? l.bias
-          : edit.derive('matvec', l.bias === null ? [l.weight, shift] : [l.weight, shift, l.bias], l.id);
+          : edit.derive(
+              'matvec',
+              l.bias === null ? [l.weight, shift] : [l.weight, shift, l.bias],
+              l.id,
+            );
       edit.replace(l.id, { ...l, x: vanishes ? node.x : node.id, weight, bias } as NodeFields);
     }
     if (vanishes) edit.remove(node.id);
     else edit.replace(node.id, { ...node, ...withParams(node, split.core) } as NodeFields);
-    const parts = [split.scale && 'gain', split.shift && 'shift', centring && 'centring'].filter(Boolean).join(', ');
+    const parts = [split.scale && 'gain', split.shift && 'shift', centring && 'centring']
+      .filter(Boolean)
+      .join(', ');
     sites.push(
       fired(
         node,
         site,
         `${parts} folded into ${linears.length} linear${linears.length === 1 ? '' : 's'} (derived weights); ` +
-          (vanishes ? 'nothing dynamic is left, so the norm is gone' : `the norm keeps only its core ${exprText(split.core)}`),
+          (vanishes
+            ? 'nothing dynamic is left, so the norm is gone'
+            : `the norm keeps only its core ${exprText(split.core)}`),
       ),
     );
   }
@@ -66,7 +75,11 @@ export function foldNormAffine(graph: Graph): PassResult {
 
 type Ready = { split: ReturnType<typeof splitAffine>; linears: LinearNode[] };
 
-function precondition(graph: Graph, node: RowExprNode, readers: readonly Node[], outputs: Set<NodeId>): Ready | string {
+function precondition(
+  node: RowExprNode,
+  readers: ReadonlyMap<NodeId, Node[]>,
+  outputs: Set<NodeId>,
+): Ready | string {
   if (isStaticExpr(node.expr)) return 'the expression does not read x';
   const split = splitAffine(node.expr);
   if (split.scale === null && split.shift === null)
@@ -74,16 +87,19 @@ function precondition(graph: Graph, node: RowExprNode, readers: readonly Node[],
       ? `the expression ${exprText(node.expr)} has no gain or shift to fold`
       : `no constant gain or shift around the core ${exprText(node.expr)} (a gain that depends on x does not fold)`;
   if (outputs.has(node.id)) return 'the normed row is a graph output';
-  if (readers.length === 0) return 'nothing reads the normed row';
+  if ((readers.get(node.id) ?? []).length === 0) return 'nothing reads the normed row';
   const linears: LinearNode[] = [];
-  for (const r of readers) {
+  for (const r of readers.get(node.id) ?? []) {
     if (r.op === 'binary' && r.fn === 'add')
       return `the normed row feeds the residual add (line ${r.span.line}) — post-norm or sandwich placement — which needs the gain and shift applied`;
     if (r.op !== 'linear' || r.x !== node.id || r.operands.includes(node.id) || r.prologue)
       return `the normed row is also read by a ${r.op === 'linear' ? 'linear epilogue or prologue' : r.op} (line ${r.span.line}), which is not a plain linear input`;
+    // Kernels that read the same weight (a derived weight only reads it at load time).
+    const sharers = (readers.get(r.weight) ?? []).filter((n) => n.id !== r.id && n.op !== 'derive');
+    if (sharers.length > 0 && split.scale !== null)
+      return `the weight of the linear at line ${r.span.line} is shared (with a ${sharers[0].op} at line ${sharers[0].span.line}: tied head or shared layers), so folding the gain would store a second copy of it`;
     if (!linears.includes(r)) linears.push(r);
   }
-  void graph;
   return { split, linears };
 }
 
@@ -121,13 +137,20 @@ function withParams(node: RowExprNode, expr: RowExpr): { expr: RowExpr; params: 
 const staticRows = new WeakMap<GraphEdit, Map<string, NodeId>>();
 
 /** A `static_row` derived vector for a static expression over the norm's params. */
-export function staticRow(edit: GraphEdit, node: RowExprNode, expr: RowExpr, width: number, before: NodeId): NodeId {
+export function staticRow(
+  edit: GraphEdit,
+  node: RowExprNode,
+  expr: RowExpr,
+  width: number,
+  before: NodeId,
+): NodeId {
   const { expr: body, params } = withParams(node, expr);
   const names = params.map((id) => (edit.graph.nodes[id] as { name: string }).name);
   const name = `static_row(${exprText(body)}; ${names.join(', ')})`;
   const known = staticRows.get(edit) ?? new Map<string, NodeId>();
   staticRows.set(edit, known);
-  const existing = known.get(name) ?? edit.graph.nodes.find((n) => n.op === 'derive' && n.name === name)?.id;
+  const existing =
+    known.get(name) ?? edit.graph.nodes.find((n) => n.op === 'derive' && n.name === name)?.id;
   if (existing !== undefined) return existing;
   const id = edit.insertBefore(before, {
     op: 'derive',

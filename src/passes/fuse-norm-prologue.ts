@@ -28,7 +28,8 @@ export function fuseNormPrologue(graph: Graph): PassResult {
   const edit = new GraphEdit(graph);
   const outputs = outputIds(graph);
   const readers = new Map<NodeId, Node[]>();
-  for (const n of graph.nodes) for (const id of new Set(inputsOf(n))) readers.set(id, [...(readers.get(id) ?? []), n]);
+  for (const n of graph.nodes)
+    for (const id of new Set(inputsOf(n))) readers.set(id, [...(readers.get(id) ?? []), n]);
   const sites: SiteReport[] = [];
   for (const node of graph.nodes) {
     if (node.op !== 'rowexpr') continue;
@@ -41,14 +42,29 @@ export function fuseNormPrologue(graph: Graph): PassResult {
     const used = analyzeRowExpr(node.expr).params;
     const params = node.params; // indices of the expression stay valid
     for (const l of linears)
-      edit.replace(l.id, { ...l, x: node.x, prologue: node.expr, prologueParams: params } as NodeFields);
+      edit.replace(l.id, {
+        ...l,
+        x: node.x,
+        prologue: node.expr,
+        prologueParams: params,
+      } as NodeFields);
     edit.remove(node.id);
-    sites.push(fired(node, site, `${describe(node)} in ${linears.length} reading matmul${linears.length === 1 ? '' : 's'}; the norm dispatch is gone${used.length ? ` (${used.length} param${used.length === 1 ? '' : 's'} bound)` : ''}`));
+    sites.push(
+      fired(
+        node,
+        site,
+        `${describe(node)} in ${linears.length} reading matmul${linears.length === 1 ? '' : 's'}; the norm dispatch is gone${used.length ? ` (${used.length} param${used.length === 1 ? '' : 's'} bound)` : ''}`,
+      ),
+    );
   }
   return { graph: edit.apply(), sites };
 }
 
-function precondition(node: RowExprNode, readers: readonly Node[], isOutput: boolean): LinearNode[] | string {
+function precondition(
+  node: RowExprNode,
+  readers: readonly Node[],
+  isOutput: boolean,
+): LinearNode[] | string {
   if (isOutput) return 'the normed row is a graph output, so it must be written anyway';
   if (node.groups !== 1 || analyzeRowExpr(node.expr).grouped)
     return 'its channel-group reductions need a per-group pre-pass the matmul does not fuse';
@@ -66,7 +82,9 @@ function precondition(node: RowExprNode, readers: readonly Node[], isOutput: boo
 
 function describe(node: RowExprNode): string {
   const form = rowScaleForm(node.expr);
-  if (form) return `row statistics of ${exprText(node.expr)} computed${form.centred ? ' (mean, then the centred sum of squares)' : ''} from the raw x and applied`;
-  if (isElementwise(node.expr)) return `the elementwise map ${exprText(node.expr)} applied to the x tiles`;
+  if (form)
+    return `row statistics of ${exprText(node.expr)} computed${form.centred ? ' (mean, then the centred sum of squares)' : ''} from the raw x and applied`;
+  if (isElementwise(node.expr))
+    return `the elementwise map ${exprText(node.expr)} applied to the x tiles`;
   return `the reductions of ${exprText(node.expr)} computed from the raw x and the expression applied to the x tiles`;
 }

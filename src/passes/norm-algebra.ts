@@ -13,7 +13,12 @@ import { printRowExpr } from '../ir/row-expr-analysis.ts';
 import type { RowExpr } from '../ir/row-expr.ts';
 
 const X: RowExpr = { k: 'x' };
-const bin = (fn: 'add' | 'sub' | 'mul' | 'div', a: RowExpr, b: RowExpr): RowExpr => ({ k: 'binary', fn, a, b });
+const bin = (fn: 'add' | 'sub' | 'mul' | 'div', a: RowExpr, b: RowExpr): RowExpr => ({
+  k: 'binary',
+  fn,
+  a,
+  b,
+});
 
 export function isStaticExpr(e: RowExpr): boolean {
   switch (e.k) {
@@ -43,7 +48,8 @@ export function splitAffine(e: RowExpr): AffineSplit {
   const whole: AffineSplit = { scale: null, shift: null, core: e };
   if (e.k === 'unary' && e.fn === 'neg') {
     const s = splitAffine(e.a);
-    const neg = (v: RowExpr | null): RowExpr => (v === null ? { k: 'const', value: -1 } : { k: 'unary', fn: 'neg', a: v });
+    const neg = (v: RowExpr | null): RowExpr =>
+      v === null ? { k: 'const', value: -1 } : { k: 'unary', fn: 'neg', a: v };
     return { scale: neg(s.scale), shift: s.shift === null ? null : neg(s.shift), core: s.core };
   }
   if (e.k !== 'binary') return whole;
@@ -54,7 +60,12 @@ export function splitAffine(e: RowExpr): AffineSplit {
   if (fn === 'add' || fn === 'sub') {
     if (sb) {
       const s = splitAffine(a);
-      const shift = fn === 'add' ? plus(s.shift, b) : s.shift === null ? { k: 'unary', fn: 'neg', a: b } as RowExpr : bin('sub', s.shift, b);
+      const shift =
+        fn === 'add'
+          ? plus(s.shift, b)
+          : s.shift === null
+            ? ({ k: 'unary', fn: 'neg', a: b } as RowExpr)
+            : bin('sub', s.shift, b);
       return { ...s, shift };
     }
     if (sa && fn === 'add') {
@@ -68,27 +79,44 @@ export function splitAffine(e: RowExpr): AffineSplit {
       const s = splitAffine(a);
       return {
         core: s.core,
-        scale: s.scale === null ? (fn === 'mul' ? b : bin('div', { k: 'const', value: 1 }, b)) : bin(fn, s.scale, b),
+        scale:
+          s.scale === null
+            ? fn === 'mul'
+              ? b
+              : bin('div', { k: 'const', value: 1 }, b)
+            : bin(fn, s.scale, b),
         shift: s.shift === null ? null : bin(fn, s.shift, b),
       };
     }
     if (sa && fn === 'mul') {
       const s = splitAffine(b);
-      return { core: s.core, scale: times(s.scale ?? null, a), shift: s.shift === null ? null : bin('mul', s.shift, a) };
+      return {
+        core: s.core,
+        scale: times(s.scale ?? null, a),
+        shift: s.shift === null ? null : bin('mul', s.shift, a),
+      };
     }
     // Neither side static: a shift-free factor still leaves its scale out, (a·c)·q = a·(c·q).
     const inner = splitAffine(a);
-    if (inner.shift === null && inner.scale !== null) return { scale: inner.scale, shift: null, core: bin(fn, inner.core, b) };
+    if (inner.shift === null && inner.scale !== null)
+      return { scale: inner.scale, shift: null, core: bin(fn, inner.core, b) };
     if (fn === 'mul') {
       const right = splitAffine(b);
-      if (right.shift === null && right.scale !== null) return { scale: right.scale, shift: null, core: bin('mul', a, right.core) };
+      if (right.shift === null && right.scale !== null)
+        return { scale: right.scale, shift: null, core: bin('mul', a, right.core) };
     }
   }
   return whole;
 }
 
 const isCentred = (e: RowExpr): boolean =>
-  e.k === 'binary' && e.fn === 'sub' && e.a.k === 'x' && e.b.k === 'reduce' && e.b.fn === 'mean' && e.b.over === 'row' && e.b.a.k === 'x';
+  e.k === 'binary' &&
+  e.fn === 'sub' &&
+  e.a.k === 'x' &&
+  e.b.k === 'reduce' &&
+  e.b.fn === 'mean' &&
+  e.b.over === 'row' &&
+  e.b.a.k === 'x';
 
 /** Whether x occurs (at least once, and) only inside x − mean(x). */
 export function onlyCentred(e: RowExpr): boolean {
@@ -156,7 +184,10 @@ export function rowScaleForm(core: RowExpr): RowScaleForm | null {
   if (core.k !== 'binary' || (core.fn !== 'mul' && core.fn !== 'div')) return null;
   const left = base(core.a);
   if (left !== null && isRowScalar(core.b))
-    return { centred: left, scale: core.fn === 'mul' ? core.b : bin('div', { k: 'const', value: 1 }, core.b) };
+    return {
+      centred: left,
+      scale: core.fn === 'mul' ? core.b : bin('div', { k: 'const', value: 1 }, core.b),
+    };
   const right = core.fn === 'mul' ? base(core.b) : null;
   if (right !== null && isRowScalar(core.a)) return { centred: right, scale: core.a };
   return null;

@@ -58,7 +58,13 @@ export function recentreStreamToRmsnorm(graph: Graph): PassResult {
   ];
   for (const n of norms) {
     edit.replace(n.id, { ...n, expr: uncentre(n.expr), label: `${n.label}→rms` } as NodeFields);
-    sites.push(fired(n, `${n.label} norm`, 'reads the zero-mean stream: x − mean(x) is x, so its RMS form is exact'));
+    sites.push(
+      fired(
+        n,
+        `${n.label} norm`,
+        'reads the zero-mean stream: x − mean(x) is x, so its RMS form is exact',
+      ),
+    );
   }
   return { graph: edit.apply(), sites };
 }
@@ -69,7 +75,8 @@ function analyseStream(graph: Graph): Stream | { why: SiteReport | null } {
   const gathers: Node[] = [];
   const writers: LinearNode[] = [];
   const readers = new Map<NodeId, Node[]>();
-  for (const n of graph.nodes) for (const id of new Set(inputsOf(n))) readers.set(id, [...(readers.get(id) ?? []), n]);
+  for (const n of graph.nodes)
+    for (const id of new Set(inputsOf(n))) readers.set(id, [...(readers.get(id) ?? []), n]);
   const plainLinear = (id: NodeId): LinearNode | null => {
     const n = graph.nodes[id];
     return n.op === 'linear' && n.glu === null && n.epilogue.length === 0 && !n.prologue ? n : null;
@@ -86,7 +93,13 @@ function analyseStream(graph: Graph): Stream | { why: SiteReport | null } {
         writers.push(plainLinear(other)!);
       } else {
         const o = graph.nodes[other];
-        return { why: skipped(o, site, `a ${label(o)} (line ${o.span.line}) writes the stream, and only linears can be recentred`) };
+        return {
+          why: skipped(
+            o,
+            site,
+            `a ${label(o)} (line ${o.span.line}) writes the stream, and only linears can be recentred`,
+          ),
+        };
       }
     } else if (n.op === 'scalar_mix' && n.sources.every((s) => stream.has(s))) {
       stream.add(n.id);
@@ -100,27 +113,50 @@ function analyseStream(graph: Graph): Stream | { why: SiteReport | null } {
   // reason, so it is looked for first.
   for (const id of stream)
     for (const r of readers.get(id) ?? [])
-      if (r.op === 'rowexpr' && (readers.get(r.id) ?? []).some((c) => c.op === 'binary' && c.fn === 'add'))
-        return no(r, `the ${r.label} norm (line ${r.span.line}) writes the stream (post-norm, sandwich or embedding norm), so the stream is not only written by linears`);
+      if (
+        r.op === 'rowexpr' &&
+        (readers.get(r.id) ?? []).some((c) => c.op === 'binary' && c.fn === 'add')
+      )
+        return no(
+          r,
+          `the ${r.label} norm (line ${r.span.line}) writes the stream (post-norm, sandwich or embedding norm), so the stream is not only written by linears`,
+        );
   for (const id of stream) {
     const node = graph.nodes[id];
     if (outputs.has(id)) return no(node, `the stream is a graph output (line ${node.span.line})`);
     for (const r of readers.get(id) ?? []) {
       if (stream.has(r.id)) continue;
       if (r.op === 'depth_attention')
-        return no(r, `a depth attention (line ${r.span.line}) reads the stream: its keys rms-normalise the raw sources, which recentring changes`);
-      if (r.op !== 'rowexpr') return no(r, `a ${r.op} (line ${r.span.line}) reads the stream directly, so its mean matters`);
+        return no(
+          r,
+          `a depth attention (line ${r.span.line}) reads the stream: its keys rms-normalise the raw sources, which recentring changes`,
+        );
+      if (r.op !== 'rowexpr')
+        return no(
+          r,
+          `a ${r.op} (line ${r.span.line}) reads the stream directly, so its mean matters`,
+        );
       if (!onlyCentred(r.expr))
-        return no(r, `the ${r.label} norm (line ${r.span.line}) reads the stream and depends on its row mean (x occurs outside x − mean(x))`);
+        return no(
+          r,
+          `the ${r.label} norm (line ${r.span.line}) reads the stream and depends on its row mean (x occurs outside x − mean(x))`,
+        );
       if (!norms.includes(r)) norms.push(r);
     }
   }
   for (const w of writers) {
     const other = (readers.get(w.id) ?? []).find((r) => !stream.has(r.id));
     if (other || outputs.has(w.id))
-      return no(w, `the output projection (line ${w.span.line}) is also read outside the stream, which recentring would change`);
+      return no(
+        w,
+        `the output projection (line ${w.span.line}) is also read outside the stream, which recentring would change`,
+      );
   }
-  if (norms.length === 0) return no(gathers[0], 'no norm of the x − mean(x) form reads the stream, so there is nothing to turn into RMSNorm');
+  if (norms.length === 0)
+    return no(
+      gathers[0],
+      'no norm of the x − mean(x) form reads the stream, so there is nothing to turn into RMSNorm',
+    );
   return { gathers, writers, norms };
 }
 

@@ -33,11 +33,13 @@ export const normKinds = [
 
 export interface ArchSpec {
   norm: (typeof normKinds)[number];
-  placement: 'pre' | 'post' | 'sandwich' | 'none' | 'mixln(alpha: 0.5)' | 'pre scale 1 / sqrt(layer)';
+  placement:
+    'pre' | 'post' | 'sandwich' | 'none' | 'mixln(alpha: 0.5)' | 'pre scale 1 / sqrt(layer)';
   finalNorm: boolean;
   embedNorm: boolean;
   qkNorm: (typeof normKinds)[number] | null;
-  routing: 'add' | 'attnres' | 'attnres(block: 2, final: attend)' | 'attnres(block: 2, final: last)';
+  routing:
+    'add' | 'attnres' | 'attnres(block: 2, final: attend)' | 'attnres(block: 2, final: last)';
   program: 'none' | 'order' | 'drop' | 'shared' | 'parallel';
   output: 'final' | 'mix(0, 1, 2)';
   heads: number;
@@ -51,11 +53,25 @@ export interface ArchSpec {
 
 export const archSpec: fc.Arbitrary<ArchSpec> = fc.record({
   norm: fc.constantFrom(...normKinds),
-  placement: fc.constantFrom('pre', 'pre', 'post', 'sandwich', 'none', 'mixln(alpha: 0.5)', 'pre scale 1 / sqrt(layer)'),
+  placement: fc.constantFrom(
+    'pre',
+    'pre',
+    'post',
+    'sandwich',
+    'none',
+    'mixln(alpha: 0.5)',
+    'pre scale 1 / sqrt(layer)',
+  ),
   finalNorm: fc.boolean(),
   embedNorm: fc.boolean(),
   qkNorm: fc.option(fc.constantFrom(...normKinds), { freq: 3 }),
-  routing: fc.constantFrom('add', 'add', 'attnres', 'attnres(block: 2, final: attend)', 'attnres(block: 2, final: last)'),
+  routing: fc.constantFrom(
+    'add',
+    'add',
+    'attnres',
+    'attnres(block: 2, final: attend)',
+    'attnres(block: 2, final: last)',
+  ),
   program: fc.constantFrom('none', 'none', 'order', 'drop', 'shared', 'parallel'),
   output: fc.constantFrom('final', 'final', 'mix(0, 1, 2)'),
   heads: fc.constantFrom(1, 2),
@@ -79,7 +95,11 @@ export function archSource(s: ArchSpec): string {
     '  return weight * c / rms(c, eps: eps) + bias',
     '}',
     `norm n = ${s.norm}`,
-    ...(s.qkNorm ? [`norm q = ${s.qkNorm.replace('groups: heads', 'groups: 1').replace('groups: 2', 'groups: 1')}`] : []),
+    ...(s.qkNorm
+      ? [
+          `norm q = ${s.qkNorm.replace('groups: heads', 'groups: 1').replace('groups: 2', 'groups: 1')}`,
+        ]
+      : []),
     ...(s.embedNorm ? ['norm n after embed'] : []),
     'block decoder {',
     `  attn = attention(heads: heads, causal${s.bias ? ', bias' : ''}${s.rope ? ', rope' : ''})`,
@@ -101,7 +121,11 @@ export function archSource(s: ArchSpec): string {
 }
 
 /** Weights with norm params (any non-random init) perturbed, positives kept positive. */
-export function perturbedWeights(graph: Graph, seed: number, outliers: boolean): Map<string, Float32Array> {
+export function perturbedWeights(
+  graph: Graph,
+  seed: number,
+  outliers: boolean,
+): Map<string, Float32Array> {
   const weights = weightsFor(graph, seed, outliers);
   let state = (seed * 2654435761) >>> 0 || 1;
   const next = () => {
@@ -131,7 +155,13 @@ export interface Comparison {
  * and returns max |after − before| / max |before| over every output; null when the source does
  * not compile (an invalid random combination).
  */
-export function compare(source: string, selection: PassSelection, seed: number, outliers: boolean, seq = 5): Comparison | null {
+export function compare(
+  source: string,
+  selection: PassSelection,
+  seed: number,
+  outliers: boolean,
+  seq = 5,
+): Comparison | null {
   let plain;
   try {
     plain = compileSource(source, 'random.arch', { only: [] });
@@ -140,7 +170,10 @@ export function compare(source: string, selection: PassSelection, seed: number, 
     throw error;
   }
   if (!plain.graph) return null;
-  const compiled = compileSource(source, 'random.arch', { ...selection, afterPass: (_p, g) => verifyGraph(g) });
+  const compiled = compileSource(source, 'random.arch', {
+    ...selection,
+    afterPass: (_p, g) => verifyGraph(g),
+  });
   const before = plain.optimized!;
   const after = compiled.optimized!;
   const weights = perturbedWeights(before, seed, outliers);
@@ -158,5 +191,9 @@ export function compare(source: string, selection: PassSelection, seed: number, 
     }
   }
   expect(Number.isFinite(diff)).toBe(true);
-  return { difference: scale === 0 ? diff : diff / scale, reports: compiled.reports!, optimized: after };
+  return {
+    difference: scale === 0 ? diff : diff / scale,
+    reports: compiled.reports!,
+    optimized: after,
+  };
 }

@@ -46,7 +46,9 @@ describe('attnres-two-phase', () => {
     expect(count('depth_states')).toBe(3); // one per block; the final attend joins the last
     expect(count('depth_merge')).toBe(7);
     expect(sites).toHaveLength(3);
-    expect(sites.every((s) => s.fired && /key gains folded into the queries/.test(s.detail))).toBe(true);
+    expect(sites.every((s) => s.fired && /key gains folded into the queries/.test(s.detail))).toBe(
+      true,
+    );
   });
 
   it('pairs consecutive sublayers of full AttnRes', () => {
@@ -62,7 +64,10 @@ describe('attnres-two-phase', () => {
     let firedCount = 0;
     fc.assert(
       fc.property(archSpec, fc.nat(1000), fc.boolean(), (spec, seed, outliers) => {
-        const withRouting = { ...spec, routing: spec.routing === 'add' ? 'attnres(block: 2, final: attend)' : spec.routing } as ArchSpec;
+        const withRouting = {
+          ...spec,
+          routing: spec.routing === 'add' ? 'attnres(block: 2, final: attend)' : spec.routing,
+        } as ArchSpec;
         const result = compare(archSource(withRouting), only, seed, outliers);
         if (result === null) return;
         if (result.reports[0].sites.some((s) => s.fired)) firedCount++;

@@ -25,7 +25,7 @@ const base: ArchSpec = {
   act: 'gelu_tanh',
   bias: true,
   rope: false,
-  tied: true,
+  tied: false,
 };
 
 function fold(spec: Partial<ArchSpec>) {
@@ -39,8 +39,22 @@ describe('the static_row derived weight', () => {
   const row = (expr: RowExpr, width: number) => ({ expr, width });
   const p = (index: number): RowExpr => ({ k: 'param', index });
   it('evaluates a weights-only row expression once, broadcasting [1] params', () => {
-    const expr: RowExpr = { k: 'binary', fn: 'div', a: p(0), b: { k: 'unary', fn: 'sqrt', a: { k: 'binary', fn: 'add', a: p(1), b: { k: 'const', value: 1 } } } };
-    const value = deriveValue('static_row', [Float32Array.from([2, 4, 6]), Float32Array.from([3])], [3], row(expr, 3));
+    const expr: RowExpr = {
+      k: 'binary',
+      fn: 'div',
+      a: p(0),
+      b: {
+        k: 'unary',
+        fn: 'sqrt',
+        a: { k: 'binary', fn: 'add', a: p(1), b: { k: 'const', value: 1 } },
+      },
+    };
+    const value = deriveValue(
+      'static_row',
+      [Float32Array.from([2, 4, 6]), Float32Array.from([3])],
+      [3],
+      row(expr, 3),
+    );
     expect(Array.from(value)).toEqual([1, 2, 3]);
   });
   it('rejects x, reductions and mismatched widths', () => {
@@ -60,7 +74,9 @@ describe('fold-norm-affine', () => {
         'div(sub(x, mean(x)), sqrt(add(mean(mul(sub(x, mean(x)), sub(x, mean(x)))), 0.00001)))',
       );
     }
-    const derived = compiled.optimized!.nodes.filter((n) => n.op === 'derive').map((n) => n.op === 'derive' && n.fn);
+    const derived = compiled
+      .optimized!.nodes.filter((n) => n.op === 'derive')
+      .map((n) => n.op === 'derive' && n.fn);
     expect(derived).toContain('scale_columns');
     expect(derived).toContain('matvec');
     expect(sites[0].span.line).toBeGreaterThan(0);
@@ -77,21 +93,32 @@ describe('fold-norm-affine', () => {
     expect(sites.every((s) => s.fired && /norm is gone/.test(s.detail))).toBe(true);
   });
 
-  it('folds LayerNorm Scaling\'s constant with γ and β', () => {
+  it("folds LayerNorm Scaling's constant with γ and β", () => {
     const { norms } = fold({ placement: 'pre scale 1 / sqrt(layer)' });
     expect(new Set(norms.map((n) => n.op === 'rowexpr' && printRowExpr(n.expr))).size).toBe(1);
   });
 
   it('leaves DyT the elementwise core tanh(α x)', () => {
     const { norms } = fold({ norm: 'dyt(alpha: 0.5)' });
-    expect(norms.map((n) => n.op === 'rowexpr' && printRowExpr(n.expr))).toContain('tanh(mul(p0, x))');
+    expect(norms.map((n) => n.op === 'rowexpr' && printRowExpr(n.expr))).toContain(
+      'tanh(mul(p0, x))',
+    );
   });
 
   it('does not fire on post-norm placement and says the row feeds the residual add', () => {
     const { sites } = fold({ placement: 'post', finalNorm: false });
     const skipped = sites.filter((s) => !s.fired);
     expect(skipped).toHaveLength(3); // the last norm's only reader is the head, where it folds
-    for (const s of skipped) expect(s.detail).toMatch(/feeds the residual add \(line \d+\) — post-norm/);
+    for (const s of skipped)
+      expect(s.detail).toMatch(/feeds the residual add \(line \d+\) — post-norm/);
+  });
+
+  it('does not fold a gain into a tied head (it would store a second copy of the embedding)', () => {
+    const { sites } = fold({ tied: true });
+    expect(sites.filter((s) => s.fired)).toHaveLength(4);
+    expect(sites.find((s) => !s.fired)!.detail).toMatch(
+      /is shared \(with a embedding .*second copy/,
+    );
   });
 
   it('does not fire on SeeDNorm, whose gain depends on x', () => {
@@ -99,11 +126,13 @@ describe('fold-norm-affine', () => {
     expect(sites.every((s) => !s.fired && /gain that depends on x/.test(s.detail))).toBe(true);
   });
 
-  it('does not fire on a sandwich norm\'s second norm, nor where a non-linear reads the row', () => {
+  it("does not fire on a sandwich norm's second norm, nor where a non-linear reads the row", () => {
     const { sites } = fold({ placement: 'sandwich' });
     expect(sites.filter((s) => !s.fired && /residual add/.test(s.detail))).toHaveLength(4);
     const qk = fold({ qkNorm: 'rmsnorm(eps: 1e-6)' }).sites;
-    expect(qk.some((s) => !s.fired && /also read by a attention|also read by a rope/.test(s.detail))).toBe(true);
+    expect(
+      qk.some((s) => !s.fired && /also read by a attention|also read by a rope/.test(s.detail)),
+    ).toBe(true);
   });
 
   it('keeps outputs within 1e-5 relative on random tiny models of every norm kind', () => {

@@ -25,7 +25,7 @@ const base: ArchSpec = {
   act: 'gelu_tanh',
   bias: true,
   rope: false,
-  tied: true,
+  tied: false,
 };
 
 function fuse(spec: Partial<ArchSpec>, selection = passes) {
@@ -43,11 +43,13 @@ describe('fuse-norm-prologue', () => {
     expect(fused).toHaveLength(5); // merged qkv and MLP up per layer, and the head
     for (const l of fused)
       expect(l.op === 'linear' && printRowExpr(l.prologue!)).toMatch(/^div\(sub\(x, mean\(x\)\)/);
-    expect(sites.every((s) => s.fired && /mean, then the centred sum of squares/.test(s.detail))).toBe(true);
+    expect(
+      sites.every((s) => s.fired && /mean, then the centred sum of squares/.test(s.detail)),
+    ).toBe(true);
     expect(printGraph(optimized)).toMatch(/prologue=div\(sub\(x, mean\(x\)\)/);
   });
 
-  it('makes DyT\'s tanh(αx) an elementwise prologue with its α bound', () => {
+  it("makes DyT's tanh(αx) an elementwise prologue with its α bound", () => {
     const { optimized, sites } = fuse({ norm: 'dyt(alpha: 0.5)' });
     const l = optimized.nodes.find((n) => n.op === 'linear' && n.prologue !== undefined)!;
     expect(l.op === 'linear' && printRowExpr(l.prologue!)).toBe('tanh(mul(p0, x))');
@@ -75,7 +77,12 @@ describe('fuse-norm-prologue', () => {
       fc.property(archSpec, fc.nat(1000), fc.boolean(), (spec, seed, outliers) => {
         const result = compare(archSource(spec), passes, seed, outliers);
         if (result === null) return;
-        if (result.reports.some((r) => r.pass === 'fuse-norm-prologue' && r.sites.some((s) => s.fired))) firedCount++;
+        if (
+          result.reports.some(
+            (r) => r.pass === 'fuse-norm-prologue' && r.sites.some((s) => s.fired),
+          )
+        )
+          firedCount++;
         expect(result.difference).toBeLessThanOrEqual(1e-5);
       }),
       { numRuns: 120, seed: 17 },

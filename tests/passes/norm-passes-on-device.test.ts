@@ -6,6 +6,11 @@
 import { describe, expect, it } from 'vitest';
 import { planGraph, type PlanOptions } from '../../src/codegen/plan.ts';
 import { compileSource } from '../../src/compile.ts';
+import { noSpan } from '../../src/diagnostics.ts';
+import { GraphBuilder } from '../../src/ir/builder.ts';
+import type { RowExpr } from '../../src/ir/row-expr.ts';
+import { fuseNormPrologue } from '../../src/passes/fuse-norm-prologue.ts';
+import { randomWeights } from '../../src/weights/random.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
 import type { PassSelection } from '../../src/passes/pipeline.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
@@ -32,7 +37,11 @@ const base: ArchSpec = {
   tied: true,
 };
 
-export async function onDevice(spec: Partial<ArchSpec>, selection: PassSelection = {}, options: PlanOptions = {}) {
+async function onDevice(
+  spec: Partial<ArchSpec>,
+  selection: PassSelection = {},
+  options: PlanOptions = {},
+) {
   const { device } = await acquireDevice();
   const source = archSource({ ...base, ...spec });
   const plain = compileSource(source, 'm.arch', { only: [] });
@@ -50,11 +59,69 @@ export async function onDevice(spec: Partial<ArchSpec>, selection: PassSelection
   }
 }
 
+/** A LayerNorm core (x − μ)/σ read by one linear, fused by fuse-norm-prologue. */
+function layerNormPrologueGraph(d: number, out: number) {
+  const g = new GraphBuilder('ln-prologue', 16);
+  const normal = { kind: 'normal', std: 1 } as const;
+  const x = g.embedding(g.param('table', [9, d], normal, noSpan), g.tokens(noSpan), noSpan);
+  const X: RowExpr = { k: 'x' };
+  const mean = (a: RowExpr): RowExpr => ({ k: 'reduce', fn: 'mean', over: 'row', a });
+  const centred: RowExpr = { k: 'binary', fn: 'sub', a: X, b: mean(X) };
+  const variance = mean({ k: 'binary', fn: 'mul', a: centred, b: centred });
+  const core: RowExpr = {
+    k: 'binary',
+    fn: 'div',
+    a: centred,
+    b: {
+      k: 'unary',
+      fn: 'sqrt',
+      a: { k: 'binary', fn: 'add', a: variance, b: { k: 'const', value: 1e-5 } },
+    },
+  };
+  const normed = g.rowexpr(x, [], core, 1, 'layernorm', noSpan);
+  g.output('logits', g.linear(normed, g.param('w', [out, d], normal, noSpan), null, noSpan));
+  return g.finish();
+}
+
 describe('norm and routing passes on the device', () => {
+  it.each([
+    [
+      'offset 1000, an outlier dimension 5·10⁴',
+      (v: number, i: number) => (i % 64 === 3 ? 5e4 : 1000 + v),
+    ],
+    ['offset 10⁴ with unit spread (E[x²] − μ² would lose every digit)', (v: number) => 1e4 + v],
+  ])('computes LayerNorm statistics from the raw rows robustly: %s', async (_name, row) => {
+    const { device } = await acquireDevice();
+    const graph = layerNormPrologueGraph(64, 40);
+    const fused = fuseNormPrologue(graph).graph;
+    expect(fused.nodes.some((n) => n.op === 'rowexpr')).toBe(false);
+    const weights = randomWeights(graph, 1);
+    const table = weights.get('table')!.map(row);
+    weights.set('table', table);
+    const tokens = Int32Array.from([0, 3, 8, 1, 5, 2, 7]);
+    const expected = interpret(graph, weights, tokens).outputs.get('logits')!;
+    const errorOf = async (g: typeof graph, linear: 'tiled' | 'blocked') => {
+      const session = await createSession(device, planGraph(g, device.limits, { linear }), weights);
+      try {
+        return maxRelError((await session.run(tokens)).get('logits')!, expected);
+      } finally {
+        session.dispose();
+      }
+    };
+    // As accurate as the separate two-pass norm kernel (f32 rows at 10⁴ carry ~10⁻³ of
+    // rounding in themselves); a one-pass E[x²] − μ² would be off by orders of magnitude.
+    const unfused = await errorOf(graph, 'tiled');
+    for (const linear of ['tiled', 'blocked'] as const)
+      expect(await errorOf(fused, linear)).toBeLessThanOrEqual(Math.max(1e-4, 2 * unfused));
+  });
+
   it.each([
     ['Pre-LN (recentred to RMSNorm, folded, prologue)', {}],
     ['DyT (tanh(αx) prologue on the x tiles)', { norm: 'dyt(alpha: 0.5)' }],
-    ['RMSNorm, SwiGLU, rope', { norm: 'rmsnorm(eps: 1e-6)', act: 'swiglu', rope: true, bias: false, tied: false }],
+    [
+      'RMSNorm, SwiGLU, rope',
+      { norm: 'rmsnorm(eps: 1e-6)', act: 'swiglu', rope: true, bias: false, tied: false },
+    ],
     ['BatchNorm folded away', { norm: 'batchnorm(eps: 1e-5)' }],
     ['LN-free (fixedscale): centring folded into the weights', { norm: 'fixedscale(scale: 1)' }],
     ['post-LN (nothing fires for the stream norms)', { placement: 'post', finalNorm: false }],
@@ -76,7 +143,9 @@ describe('norm and routing passes on the device', () => {
     const spec = { routing: 'attnres(block: 2, final: attend)', layers: 3 } as const;
     const batched = await onDevice(spec, {}, { depthChunk: 1 });
     expect(batched.optimized.nodes.some((n) => n.op === 'depth_states')).toBe(true);
-    expect(batched.plan.steps.some((s) => /depth_states .* sources 1\.\.2/.test(s.label))).toBe(true);
+    expect(batched.plan.steps.some((s) => /depth_states .* sources 1\.\.2/.test(s.label))).toBe(
+      true,
+    );
     expect(batched.error).toBeLessThanOrEqual(1e-4);
     const full = await onDevice({ routing: 'attnres', layers: 2 }, { only: ['attnres-two-phase'] });
     expect(full.error).toBeLessThanOrEqual(1e-4);

@@ -58,7 +58,10 @@ describe('recentre-stream-to-rmsnorm', () => {
   });
 
   it.each([
-    [{ placement: 'post', finalNorm: false }, /layernorm norm \(line 10\) writes the stream \(post-norm/],
+    [
+      { placement: 'post', finalNorm: false },
+      /layernorm norm \(line 10\) writes the stream \(post-norm/,
+    ],
     [{ placement: 'mixln(alpha: 0.5)' }, /writes the stream \(post-norm/],
     [{ embedNorm: true }, /writes the stream/],
     [{ placement: 'sandwich' }, /layernorm norm \(line 10\) writes the stream, and only linears/],
@@ -74,7 +77,11 @@ describe('recentre-stream-to-rmsnorm', () => {
   });
 
   it('fires through parallel layers, scalar mixes and user norms of the x − mean(x) form', () => {
-    for (const spec of [{ program: 'parallel' }, { output: 'mix(0, 1, 2)' }, { norm: 'centred_rms(eps: 1e-5)' }] as const)
+    for (const spec of [
+      { program: 'parallel' },
+      { output: 'mix(0, 1, 2)' },
+      { norm: 'centred_rms(eps: 1e-5)' },
+    ] as const)
       expect(recentre(spec).sites[0].fired).toBe(true);
   });
 

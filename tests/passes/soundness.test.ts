@@ -24,7 +24,15 @@ const anySpec: fc.Arbitrary<ArchSpec> = fc
   .tuple(archSpec, fc.integer({ min: 0, max: 15 }))
   .map(([spec, roll]) =>
     roll === 0
-      ? ({ ...spec, norm: 'crmsnorm(eps: 1e-6)', placement: 'pre', finalNorm: true, embedNorm: false, routing: 'add', output: 'final' } as unknown as ArchSpec)
+      ? ({
+          ...spec,
+          norm: 'crmsnorm(eps: 1e-6)',
+          placement: 'pre',
+          finalNorm: true,
+          embedNorm: false,
+          routing: 'add',
+          output: 'final',
+        } as unknown as ArchSpec)
       : spec,
   );
 
@@ -33,17 +41,28 @@ describe('soundness of every pass over random .arch sources', () => {
     let compiled = 0;
     const firedPasses = new Set<string>();
     fc.assert(
-      fc.property(anySpec, fc.nat(10_000), fc.boolean(), fc.integer({ min: 1, max: 9 }), (spec, seed, outliers, seq) => {
-        const result = compare(archSource(spec), {}, seed, outliers, seq);
-        if (result === null) return;
-        compiled++;
-        for (const r of result.reports) if (r.sites.some((s) => s.fired)) firedPasses.add(r.pass);
-        expect(result.difference).toBeLessThanOrEqual(1e-4);
-      }),
+      fc.property(
+        anySpec,
+        fc.nat(10_000),
+        fc.boolean(),
+        fc.integer({ min: 1, max: 9 }),
+        (spec, seed, outliers, seq) => {
+          const result = compare(archSource(spec), {}, seed, outliers, seq);
+          if (result === null) return;
+          compiled++;
+          for (const r of result.reports) if (r.sites.some((s) => s.fired)) firedPasses.add(r.pass);
+          expect(result.difference).toBeLessThanOrEqual(1e-4);
+        },
+      ),
       { numRuns: 800, seed: 20261204 },
     );
     expect(compiled).toBeGreaterThan(500);
-    for (const pass of ['recentre-stream-to-rmsnorm', 'fold-norm-affine', 'fuse-norm-prologue', 'attnres-two-phase'])
+    for (const pass of [
+      'recentre-stream-to-rmsnorm',
+      'fold-norm-affine',
+      'fuse-norm-prologue',
+      'attnres-two-phase',
+    ])
       expect(firedPasses).toContain(pass);
   });
 
@@ -87,12 +106,17 @@ describe('soundness of every pass over random .arch sources', () => {
       const optimized = compileSource(source, 'random.arch').optimized!;
       const weights = perturbedWeights(plain.graph, ran, ran % 2 === 0);
       const tokens = tokensFor(plain.graph, 7, ran);
-      const plan = planGraph(optimized, device.limits, { linear: ran % 2 === 0 ? 'tiled' : 'blocked' });
+      const plan = planGraph(optimized, device.limits, {
+        linear: ran % 2 === 0 ? 'tiled' : 'blocked',
+      });
       const session = await createSession(device, plan, weights);
       try {
         const got = await session.run(tokens);
         const expected = interpret(plain.graph, weights, tokens).outputs;
-        for (const [name, want] of expected) expect(maxRelError(got.get(name)!, want), `${name} of\n${source}`).toBeLessThanOrEqual(1e-4);
+        for (const [name, want] of expected)
+          expect(maxRelError(got.get(name)!, want), `${name} of\n${source}`).toBeLessThanOrEqual(
+            1e-4,
+          );
       } finally {
         session.dispose();
       }

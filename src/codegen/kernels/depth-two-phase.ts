@@ -83,9 +83,13 @@ let base = row * u.d;
 let sbase = row * u.W;
 var mOld: array<f32, ${S}>;
 var lOld: array<f32, ${S}>;
-${k.merge ? `for (var s = 0u; s < ${S}u; s++) { mOld[s] = y[sbase + s * (u.d + 2u)]; lOld[s] = y[sbase + s * (u.d + 2u) + 1u]; }
+${
+  k.merge
+    ? `for (var s = 0u; s < ${S}u; s++) { mOld[s] = y[sbase + s * (u.d + 2u)]; lOld[s] = y[sbase + s * (u.d + 2u) + 1u]; }
 storageBarrier();
-workgroupBarrier();` : ''}
+workgroupBarrier();`
+    : ''
+}
 var z: array<f32, ${n * S}>;
 ${logits}
 for (var s = 0u; s < ${S}u; s++) {
@@ -128,7 +132,7 @@ for (var c = li; c < u.d; c += ${ROW_THREADS}u) { y[base + c] = state[at + 2u + 
   return makeKernel({
     family: 'depth_merge',
     key: { source: withSource },
-    header: `depth_merge (two-phase AttnRes, phase 2): ${withSource ? 'one more source merged into a query\'s phase-1 state by the online-softmax rule' : 'a query\'s phase-1 mix copied out'}. Threading: one ${ROW_THREADS}-invocation workgroup per row, dispatch (T).`,
+    header: `depth_merge (two-phase AttnRes, phase 2): ${withSource ? "one more source merged into a query's phase-1 state by the online-softmax rule" : "a query's phase-1 mix copied out"}. Threading: one ${ROW_THREADS}-invocation workgroup per row, dispatch (T).`,
     bindings,
     uniforms: [
       { name: 'd', type: 'u32' },

@@ -13,7 +13,8 @@
 // Why: on CPU-emulated devices (Mesa llvmpipe) workgroup-memory tiling with barriers is slow
 // and register blocking is several times faster (see /work/shared/design/GPU.md); on a real
 // GPU the tiled kernel is the better default. Needs K % 4 == 0 (vec4 rows); other shapes use
-// the tiled kernel.
+// the tiled kernel. A norm prologue (linear-prologue.ts) is computed per invocation for its
+// own rows: streamed sums from the loaded x vec4s, or a row-statistics loop first.
 import type { Kernel } from '../plan-types.ts';
 import { makeKernel } from '../wgsl.ts';
 import {
@@ -25,6 +26,18 @@ import {
   linearUniforms,
   type LinearKey,
 } from './linear-epilogue.ts';
+import {
+  describePrologue,
+  prologueBindings,
+  prologueKey,
+  prologuePrelude,
+  prologueStatsPerRow,
+  streamedAccumulate,
+  streamedDeclare,
+  streamedScaled,
+  streamedScales,
+  type PrologueSpec,
+} from './linear-prologue.ts';
 
 export const BLOCK_ROWS = 8;
 /** W rows per invocation (output columns: 8 plain, 4 with glu). */
@@ -38,7 +51,7 @@ export function outputColumns(k: LinearKey): number {
   return k.glu === null ? BLOCK_COLS : BLOCK_COLS / 2;
 }
 
-export function linearBlockedKernel(k: LinearKey): Kernel {
+export function linearBlockedKernel(k: LinearKey, p: PrologueSpec | null = null): Kernel {
   const glu = k.glu !== null;
   const columns = outputColumns(k);
   const rows = range(BLOCK_ROWS);
@@ -53,7 +66,7 @@ export function linearBlockedKernel(k: LinearKey): Kernel {
     .flatMap((i) =>
       range(columns).map(
         (j) =>
-          `if (row0 + ${i}u < u.T && col0 + ${j}u < u.N) { y[(row0 + ${i}u) * u.yStride + u.yCol0 + col0 + ${j}u] = finish(a${i}_${j}, ${glu ? `a${i}_${j + columns}` : '0.0'}, row0 + ${i}u, col0 + ${j}u); }`,
+          `if (row0 + ${i}u < u.T && col0 + ${j}u < u.N) { y[(row0 + ${i}u) * u.yStride + u.yCol0 + col0 + ${j}u] = finish(${streamedScaled(p, `a${i}_${j}`, i)}, ${glu ? streamedScaled(p, `a${i}_${j + columns}`, i) : '0.0'}, row0 + ${i}u, col0 + ${j}u); }`,
       ),
     )
     .join('\n');
@@ -64,29 +77,34 @@ export function linearBlockedKernel(k: LinearKey): Kernel {
       variant: 'blocked',
       block: `${BLOCK_ROWS}x${BLOCK_COLS}`,
       operands: k.operands,
+      ...prologueKey(p),
     },
-    header: `linear, register-blocked: y = x · Wᵀ, W in [out, in] layout.${describeEpilogue(k)} Tiling: no workgroup memory and no barriers; each invocation computes a ${BLOCK_ROWS}×${BLOCK_COLS} block of the product (${columns} output columns${glu ? ': 4 gate rows and their 4 up rows' : ''}) in named registers, walking K four at a time with one vec4 load of x per row and of W per W row (K must be a multiple of 4). ${BLOCK_THREADS} invocations per workgroup along the columns: dispatch (⌈N/${columns * BLOCK_THREADS}⌉, ⌈T/${BLOCK_ROWS}⌉). Edge rows and columns are clamped for loads and skipped for stores.`,
+    header: `linear, register-blocked: y = x · Wᵀ, W in [out, in] layout.${describeEpilogue(k)} Tiling: no workgroup memory and no barriers; each invocation computes a ${BLOCK_ROWS}×${BLOCK_COLS} block of the product (${columns} output columns${glu ? ': 4 gate rows and their 4 up rows' : ''}) in named registers, walking K four at a time with one vec4 load of x per row and of W per W row (K must be a multiple of 4). ${BLOCK_THREADS} invocations per workgroup along the columns: dispatch (⌈N/${columns * BLOCK_THREADS}⌉, ⌈T/${BLOCK_ROWS}⌉). Edge rows and columns are clamped for loads and skipped for stores.${describePrologue(p)}`,
     bindings: [
       { name: 'x', access: 'read', element: 'vec4<f32>' },
+      ...prologueBindings(p),
       ...weightBindings(k, 'vec4<f32>'),
       ...epilogueBindings(k),
       { name: 'y', access: 'read_write' },
     ],
     uniforms: linearUniforms,
-    prelude: finishFunction(k),
+    prelude: `${prologuePrelude(p, BLOCK_ROWS, 0)}\n${finishFunction(k)}`,
     workgroupSize: [BLOCK_THREADS],
     body: `
 let col0 = gid.x * ${columns}u;
 let row0 = gid.y * ${BLOCK_ROWS}u;
 if (col0 >= u.N || row0 >= u.T) { return; }
 let k4 = u.K / 4u;
+${prologueStatsPerRow(p, BLOCK_ROWS)}
+${streamedDeclare(p, BLOCK_ROWS)}
 ${rows.map((i) => `let xr${i} = min(row0 + ${i}u, u.T - 1u) * k4;`).join('\n')}
 ${wRows.map((j) => `let wr${j} = ${wRowIndex(j)};`).join('\n')}
 ${rows.map((i) => wRows.map((j) => `var a${i}_${j} = 0.0;`).join(' ')).join('\n')}
 for (var k = 0u; k < k4; k++) {
-${rows.map((i) => `  let x${i} = x[xr${i} + k];`).join('\n')}
+${rows.map((i) => `  let x${i} = ${p && p.mode !== 'streamed' ? `prologue4(x[xr${i} + k], ${i}u, k * 4u)` : `x[xr${i} + k]`}; ${streamedAccumulate(p, i, `x${i}`, true)}`).join('\n')}
 ${wRows.map((j) => `  let w${j} = ${wArray(j)}[wr${j} + k];\n  ${rows.map((i) => `a${i}_${j} += dot(x${i}, w${j});`).join(' ')}`).join('\n')}
 }
+${streamedScales(p, BLOCK_ROWS)}
 ${store}`,
   });
 }

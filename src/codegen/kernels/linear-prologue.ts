@@ -2,30 +2,40 @@
 // FUSION.md §2 and §5): the matmul reads the RAW x and never writes a normalised copy. What
 // the kernel does is read from the prologue's row expression, never from a norm's name:
 //
-//   streamed  core = x · s(x), s a row scalar whose reductions are sums/means of x-only
-//             operands that vanish at 0 (RMSNorm: mean(x²); ScaleNorm: Σx²; CRMSNorm: Σx², Σx).
-//             FUSION §2 exactly: the kernel accumulates those reductions from the x values it
-//             loads anyway inside the K loop (padding zeros add nothing) and multiplies each
-//             row's accumulators by s after the loop, before the epilogue. No extra read of x.
+//   streamed  core = x · s(x), s a row scalar of sums of x-only terms (RMSNorm, ScaleNorm,
+//             CRMSNorm): FUSION §2 exactly, see linear-prologue-streamed.ts.
 //   rows      any other expression with row reductions (LayerNorm's (x − μ)/σ): before the K
 //             loop the reductions of the block's rows are computed from the raw rows in
 //             dependency order, nested ones as a second pass exactly as written — the variance
 //             is the mean of (x − μ)² around the reduced μ, never E[x²] − μ², which cancels on
-//             rows with outlier dimensions. When the expression is (x − m)·s with row scalars,
-//             m and s are also precomputed per row, so staging a value costs one sub and one mul.
+//             rows with outlier dimensions; Σx and mean(x) are shifted sums (by the row's first
+//             value). When the expression is (x − m)·s with row scalars, m and s are
+//             also precomputed per row, so staging a value costs one sub and one mul.
 //   map       no reduction (DyT's tanh(αx)): the expression is applied to each staged x value.
 //
 // The row statistics live in `rstat` (workgroup memory for the tiled kernel, combined from
 // `lanes` invocations per row; private memory for the blocked kernel, each invocation its own
 // rows). Out-of-range rows and columns are never transformed (they stay 0, as unfused).
 import type { LinearNode } from '../../ir/graph.ts';
-import { evaluateRowExpr } from '../../ir/interpret/rowexpr.ts';
-import { analyzeRowExpr, printRowExpr, type ReduceExpr, type Reduction } from '../../ir/row-expr-analysis.ts';
+import {
+  analyzeRowExpr,
+  printRowExpr,
+  type ReduceExpr,
+  type Reduction,
+} from '../../ir/row-expr-analysis.ts';
 import type { RowExpr } from '../../ir/row-expr.ts';
 import { isElementwise, rowScaleForm } from '../../passes/norm-algebra.ts';
 import type { PlanBuilder } from '../plan-builder.ts';
 import type { StorageDecl } from '../wgsl.ts';
-import { binaryWgsl, constant, powHelper, reductionWgsl, unaryWgsl, usesPow } from './rowexpr.ts';
+import { elementOf, streamable } from './linear-prologue-streamed.ts';
+import { powHelper, reductionWgsl, usesPow } from './rowexpr.ts';
+
+export {
+  streamedAccumulate,
+  streamedDeclare,
+  streamedScaled,
+  streamedScales,
+} from './linear-prologue-streamed.ts';
 
 export interface PrologueSpec {
   readonly expr: RowExpr;
@@ -73,94 +83,7 @@ export function describePrologue(p: PrologueSpec | null): string {
   return ` Prologue ${text} applied to each staged x value, its row reductions computed first from the raw rows (in dependency order, nested ones as second passes).`;
 }
 
-// ---- streamed: reductions accumulated in the K loop, scale after it ----
-
-function streamable(expr: RowExpr): boolean {
-  const form = rowScaleForm(expr);
-  if (form === null || form.centred) return false;
-  return analyzeRowExpr(form.scale).reductions.every(
-    (r) => (r.fn === 'sum' || r.fn === 'mean') && r.over === 'row' && isElementwise(r.operand) && noParams(r.operand) && vanishesAtZero(r.operand),
-  );
-}
-
-const noParams = (e: RowExpr): boolean =>
-  e.k === 'param' ? false : e.k === 'unary' ? noParams(e.a) : e.k === 'binary' ? noParams(e.a) && noParams(e.b) : true;
-
-function vanishesAtZero(e: RowExpr): boolean {
-  return evaluateRowExpr(e, { x: new Float32Array(1), width: 1, groups: 1, params: [] })[0] === 0;
-}
-
-function streamedParts(p: PrologueSpec): { scale: RowExpr; reductions: readonly Reduction[]; slotOf: ReadonlyMap<ReduceExpr, number> } {
-  const scale = rowScaleForm(p.expr)!.scale;
-  const { reductions, slotOf } = analyzeRowExpr(scale);
-  return { scale, reductions, slotOf };
-}
-
-/** Declarations of the accumulators `q{slot}_{row}` of `rows` rows. */
-export function streamedDeclare(p: PrologueSpec | null, rows: number): string {
-  if (p?.mode !== 'streamed') return '';
-  const { reductions } = streamedParts(p);
-  return reductions.map((r) => Array.from({ length: rows }, (_, i) => `var q${r.slot}_${i} = 0.0;`).join(' ')).join('\n');
-}
-
-/** Adds row `row`'s loaded value `value` (f32, or vec4 when `vec4`) to its accumulators. */
-export function streamedAccumulate(p: PrologueSpec | null, row: number, value: string, vec4: boolean): string {
-  if (p?.mode !== 'streamed') return '';
-  const { reductions } = streamedParts(p);
-  return reductions
-    .map((r) => {
-      const at = elementOf(r.operand, {}, () => '0.0', vec4 ? 'xv4' : 'xv');
-      const v = vec4 ? `dot(vec4<f32>(1.0), ${at.replaceAll('xv4', value)})` : at.replaceAll('xv', value);
-      return `q${r.slot}_${row} += ${v};`;
-    })
-    .join(' ');
-}
-
-/** `let s{row} = …;` — each row's scale from its accumulators, after the K loop. */
-export function streamedScales(p: PrologueSpec | null, rows: number): string {
-  if (p?.mode !== 'streamed') return '';
-  const { scale, reductions, slotOf } = streamedParts(p);
-  return Array.from({ length: rows }, (_, i) => {
-    const reduced = (e: ReduceExpr) => {
-      const slot = slotOf.get(e)!;
-      return reductions[slot].fn === 'mean' ? `(q${slot}_${i} / f32(u.K))` : `q${slot}_${i}`;
-    };
-    return `let s${i} = ${elementOf(scale, {}, reduced)};`;
-  }).join('\n');
-}
-
-/** `acc` scaled for row `row` (identity unless streamed). */
-export function streamedScaled(p: PrologueSpec | null, acc: string, row: number | string): string {
-  return p?.mode === 'streamed' ? `(${acc} * s${row})` : acc;
-}
-
 // ---- rows / map: statistics first, the expression on every staged x value ----
-
-/** WGSL for `e`: x is `x`; params by `param`; reductions by `reduced`. */
-function elementOf(
-  e: RowExpr,
-  param: { scalar?: ReadonlyMap<number, boolean>; column?: string },
-  reduced: (e: ReduceExpr) => string,
-  x = 'xv',
-): string {
-  const visit = (n: RowExpr): string => {
-    switch (n.k) {
-      case 'x':
-        return x;
-      case 'const':
-        return constant(n.value);
-      case 'param':
-        return param.scalar?.get(n.index) ? `p${n.index}[0]` : `p${n.index}[${param.column ?? 'k'}]`;
-      case 'unary':
-        return unaryWgsl[n.fn](visit(n.a));
-      case 'binary':
-        return binaryWgsl[n.fn](visit(n.a), visit(n.b));
-      case 'reduce':
-        return reduced(n as ReduceExpr);
-    }
-  };
-  return visit(e);
-}
 
 /** Slots of rstat: the expression's reductions, then (x − m)·s's m and s when hoisted. */
 function rowsLayout(p: PrologueSpec) {
@@ -169,7 +92,14 @@ function rowsLayout(p: PrologueSpec) {
   const meanSlot = analysis.reductions.find((r) => r.key === 'mean(x)')?.slot;
   const hoisted = form !== null && (!form.centred || meanSlot !== undefined);
   const scaleSlot = analysis.reductions.length;
-  return { analysis, form, meanSlot, hoisted, slots: analysis.reductions.length + (hoisted ? 1 : 0), scaleSlot };
+  return {
+    analysis,
+    form,
+    meanSlot,
+    hoisted,
+    slots: analysis.reductions.length + (hoisted ? 1 : 0),
+    scaleSlot,
+  };
 }
 
 /** Module-scope `rstat` for `rows` rows (workgroup with `threads` > 0, else private), helpers. */
@@ -216,6 +146,14 @@ function hoistScale(p: PrologueSpec, rows: number, r: string): string {
 }
 
 /**
+ * Σx and mean(x) are summed shifted by the row's first value (mean = x₀ + mean(x − x₀)): rows
+ * far from zero then add small terms, and the mean keeps the digits its spread needs.
+ */
+function shifted(red: Reduction): boolean {
+  return (red.fn === 'sum' || red.fn === 'mean') && red.operand.k === 'x';
+}
+
+/**
  * Tiled kernel: before the K loop, the reductions of the tile's `rows` rows (from `row0`),
  * `threads` invocations (`li`), `threads / rows` per row. Uniform control flow; ends with a
  * barrier.
@@ -224,16 +162,29 @@ export function prologueStats(p: PrologueSpec | null, rows: number, threads: num
   if (p === null || p.mode !== 'rows') return '';
   const { analysis } = rowsLayout(p);
   const scalar = new Map(p.params.map((q) => [q.index, q.scalar]));
-  const at = (e: RowExpr) => elementOf(e, { scalar }, (n) => stat(analysis.slotOf.get(n)!, rows, 'lr'));
+  const at = (e: RowExpr) =>
+    elementOf(e, { scalar }, (n) => stat(analysis.slotOf.get(n)!, rows, 'lr'));
   const lanes = threads / rows;
-  const out = [`let lane = li % ${lanes}u;`, `let lr = li / ${lanes}u;`, 'let gr = row0 + lr;'];
+  const out = [
+    `let lane = li % ${lanes}u;`,
+    `let lr = li / ${lanes}u;`,
+    'let gr = row0 + lr;',
+    'var shift = 0.0;',
+    'if (gr < u.T) { shift = x[gr * u.K]; }',
+  ];
   for (const red of analysis.reductions) {
     const { init, combine } = reductionWgsl[red.fn];
-    const finish = (v: string) => (red.fn === 'mean' ? `${v} / f32(u.K)` : v);
+    const s = shifted(red);
+    const finish = (v: string) =>
+      red.fn === 'mean'
+        ? `${s ? 'shift + ' : ''}${v} / f32(u.K)`
+        : s
+          ? `${v} + shift * f32(u.K)`
+          : v;
     out.push(
       `{ // reduction ${red.slot}: ${red.key}`,
       `  var acc = ${init};`,
-      `  if (gr < u.T) { for (var k = lane; k < u.K; k += ${lanes}u) { let xv = x[gr * u.K + k]; acc = ${combine('acc', at(red.operand))}; } }`,
+      `  if (gr < u.T) { for (var k = lane; k < u.K; k += ${lanes}u) { let xv = x[gr * u.K + k]; acc = ${combine('acc', s ? '(xv - shift)' : at(red.operand))}; } }`,
       '  pstat[li] = acc;',
       '  workgroupBarrier();',
       `  if (lane == 0u) { var t = pstat[li]; for (var j = 1u; j < ${lanes}u; j++) { t = ${combine('t', 'pstat[li + j]')}; } ${stat(red.slot, rows, 'lr')} = ${finish('t')}; }`,
@@ -254,15 +205,26 @@ export function prologueStatsPerRow(p: PrologueSpec | null, rows: number): strin
   if (p === null || p.mode !== 'rows') return '';
   const { analysis } = rowsLayout(p);
   const scalar = new Map(p.params.map((q) => [q.index, q.scalar]));
-  const at = (e: RowExpr) => elementOf(e, { scalar }, (n) => stat(analysis.slotOf.get(n)!, rows, 'i'));
-  const out: string[] = [`for (var i = 0u; i < ${rows}u; i++) {`, '  let xrow = min(row0 + i, u.T - 1u) * (u.K / 4u);'];
+  const at = (e: RowExpr) =>
+    elementOf(e, { scalar }, (n) => stat(analysis.slotOf.get(n)!, rows, 'i'));
+  const out: string[] = [
+    `for (var i = 0u; i < ${rows}u; i++) {`,
+    '  let xrow = min(row0 + i, u.T - 1u) * (u.K / 4u);',
+    '  let shift = x[xrow].x;',
+  ];
   for (const red of analysis.reductions) {
     const { init, combine } = reductionWgsl[red.fn];
-    const finish = (v: string) => (red.fn === 'mean' ? `${v} / f32(u.K)` : v);
+    const s = shifted(red);
+    const finish = (v: string) =>
+      red.fn === 'mean'
+        ? `${s ? 'shift + ' : ''}${v} / f32(u.K)`
+        : s
+          ? `${v} + shift * f32(u.K)`
+          : v;
     out.push(
       `  { // reduction ${red.slot}: ${red.key}`,
       `    var acc = ${init};`,
-      `    for (var k = 0u; k < u.K; k++) { let xv = x[xrow + k / 4u][k % 4u]; acc = ${combine('acc', at(red.operand))}; }`,
+      `    for (var k = 0u; k < u.K; k++) { let xv = x[xrow + k / 4u][k % 4u]; acc = ${combine('acc', s ? '(xv - shift)' : at(red.operand))}; }`,
       `    ${stat(red.slot, rows, 'i')} = ${finish('acc')};`,
       '  }',
     );

@@ -38,7 +38,7 @@ export const depthStates: Evaluator<'depth_states'> = (node, ctx) => {
         max = Math.max(max, z[i]);
       });
       let sum = 0;
-      for (let i = 0; i < sources.length; i++) sum += (z[i] = Math.exp(z[i] - max));
+      for (let i = 0; i < sources.length; i++) sum += z[i] = Math.exp(z[i] - max);
       const at = t * width + s * (d + 2);
       out[at] = max;
       out[at + 1] = sum;
