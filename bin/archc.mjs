@@ -9,7 +9,8 @@ import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-const dawnNoise = /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced/;
+const dawnNoise =
+  /^Warning: maxDynamic(Uniform|Storage)BuffersPerPipelineLayout artificially reduced/;
 
 if (process.env.ARCHC_CHILD === '1' || process.env.ARCHC_RAW_STDERR === '1') {
   const { register } = await import('tsx/esm/api');
@@ -17,10 +18,14 @@ if (process.env.ARCHC_CHILD === '1' || process.env.ARCHC_RAW_STDERR === '1') {
   const { main } = await import('../src/cli/main.ts');
   process.exitCode = await main(process.argv.slice(2));
 } else {
-  const child = spawn(process.execPath, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: ['inherit', 'inherit', 'pipe'],
-    env: { ...process.env, ARCHC_CHILD: '1' },
-  });
+  const child = spawn(
+    process.execPath,
+    [fileURLToPath(import.meta.url), ...process.argv.slice(2)],
+    {
+      stdio: ['inherit', 'inherit', 'pipe'],
+      env: { ...process.env, ARCHC_CHILD: '1' },
+    },
+  );
   createInterface({ input: child.stderr }).on('line', (line) => {
     if (!dawnNoise.test(line)) process.stderr.write(`${line}\n`);
   });

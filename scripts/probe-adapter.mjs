@@ -4,7 +4,11 @@ Object.assign(globalThis, globals);
 process.env.XDG_RUNTIME_DIR ??= '/tmp';
 const tries = [
   { flags: ['backend=vulkan'], options: {} },
-  { flags: ['backend=opengl'], options: { featureLevel: 'compatibility' }, env: { EGL_PLATFORM: 'surfaceless' } },
+  {
+    flags: ['backend=opengl'],
+    options: { featureLevel: 'compatibility' },
+    env: { EGL_PLATFORM: 'surfaceless' },
+  },
 ];
 const only = process.argv[2];
 for (const t of tries) {
@@ -15,7 +19,9 @@ for (const t of tries) {
     const adapter = await gpu.requestAdapter(t.options);
     if (adapter) {
       const info = adapter.info ?? {};
-      console.log(`${t.flags[0]}: ${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`.trim());
+      console.log(
+        `${t.flags[0]}: ${info.vendor ?? ''} ${info.architecture ?? ''} ${info.device ?? ''} ${info.description ?? ''}`.trim(),
+      );
       process.exit(0);
     }
   } catch {}

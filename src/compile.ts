@@ -6,7 +6,13 @@ import type { Graph } from './ir/graph.ts';
 import { lowerModel } from './ir/lower/index.ts';
 import { frontend } from './parser/index.ts';
 import type { ModelConfig } from './parser/model-config.ts';
-import { pipeline, runPasses, selectPasses, type Pass, type PassSelection } from './passes/pipeline.ts';
+import {
+  pipeline,
+  runPasses,
+  selectPasses,
+  type Pass,
+  type PassSelection,
+} from './passes/pipeline.ts';
 import type { PassReport } from './passes/report.ts';
 
 export interface CompileOptions extends PassSelection {
@@ -29,11 +35,19 @@ export interface Compiled {
   readonly reports?: readonly PassReport[];
 }
 
-export function compileSource(source: string, file: string, options: CompileOptions = {}): Compiled {
+export function compileSource(
+  source: string,
+  file: string,
+  options: CompileOptions = {},
+): Compiled {
   const { config, diagnostics } = frontend(source, file);
   if (!config || diagnostics.some((d) => d.severity === 'error')) return { diagnostics };
   const { passes, unknown } = selectPasses(options);
-  if (options.dumpAfter !== undefined && options.dumpAfter !== 'lower' && !pipeline.some((p) => p.name === options.dumpAfter)) {
+  if (
+    options.dumpAfter !== undefined &&
+    options.dumpAfter !== 'lower' &&
+    !pipeline.some((p) => p.name === options.dumpAfter)
+  ) {
     unknown.push(options.dumpAfter);
   }
   if (unknown.length > 0) {

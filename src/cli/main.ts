@@ -46,7 +46,9 @@ export async function main(argv: string[]): Promise<number> {
     return name === undefined ? 1 : 0;
   }
   if (name === '--version') {
-    io.out(JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version);
+    io.out(
+      JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version,
+    );
     return 0;
   }
   const command = commands.find((c) => c.spec.name === name);

@@ -33,7 +33,12 @@ export function parseCommandLine(spec: CommandSpec, argv: string[]): Parsed {
     options[name] = o.short ? { type: o.type, short: o.short } : { type: o.type };
   }
   try {
-    const { values, positionals } = parseArgs({ args: argv, options, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: argv,
+      options,
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as Parsed['values'], positionals };
   } catch (error) {
     throw usageError(spec, (error as Error).message);
@@ -57,7 +62,11 @@ export function helpText(spec: CommandSpec): string {
   return `${spec.summary}\n\nusage: ${spec.usage}\n\noptions:\n${rows.join('\n')}\n`;
 }
 
-export function numberOption(spec: CommandSpec, values: Parsed['values'], name: string): number | undefined {
+export function numberOption(
+  spec: CommandSpec,
+  values: Parsed['values'],
+  name: string,
+): number | undefined {
   const raw = values[name];
   if (raw === undefined) return undefined;
   const n = Number(raw);
@@ -69,5 +78,10 @@ export function numberOption(spec: CommandSpec, values: Parsed['values'], name: 
 
 export function listOption(values: Parsed['values'], name: string): string[] | undefined {
   const raw = values[name];
-  return typeof raw === 'string' ? raw.split(',').map((s) => s.trim()).filter(Boolean) : undefined;
+  return typeof raw === 'string'
+    ? raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : undefined;
 }

@@ -12,7 +12,10 @@ export function readSource(file: string): LoadedSource {
   try {
     return { file, text: readFileSync(file, 'utf8') };
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT'
+        ? 'no such file'
+        : (error as Error).message;
     throw new ArchcError({
       code: 'E0001',
       severity: 'error',
@@ -23,7 +26,10 @@ export function readSource(file: string): LoadedSource {
 }
 
 /** Compiles, throwing an ArchcError carrying all diagnostics if there was any error. */
-export function compileOrThrow(source: LoadedSource, options: CompileOptions = {}): Required<Compiled> {
+export function compileOrThrow(
+  source: LoadedSource,
+  options: CompileOptions = {},
+): Required<Compiled> {
   const compiled = compileSource(source.text, source.file, options);
   if (!compiled.optimized) throw new ArchcError(compiled.diagnostics);
   return compiled as Required<Compiled>;

@@ -9,7 +9,15 @@
 // only by derived weights never reach the device. A column slice whose readers all take
 // strided inputs is a view into its source's buffer (Placement.view) instead of a copy.
 import { ArchcError, invariant } from '../diagnostics.ts';
-import { inputsOf as inputsOfNode, isStatic, type DeriveNode, type Graph, type Node, type NodeId, type ParamNode } from '../ir/graph.ts';
+import {
+  inputsOf as inputsOfNode,
+  isStatic,
+  type DeriveNode,
+  type Graph,
+  type Node,
+  type NodeId,
+  type ParamNode,
+} from '../ir/graph.ts';
 import { BufferPool } from './buffer-pool.ts';
 import type {
   BufferRole,
@@ -138,7 +146,12 @@ export class PlanBuilder {
   /** `id` (a slice) lives in its source's buffer as columns [column0, column0 + extent). */
   placeView(id: NodeId, source: StridedInput, extent: number): void {
     const shards = [{ buffer: source.buffer, start: 0, end: extent }];
-    this.placements.set(id, { axis: 'columns', extent, shards, view: { column0: source.column0, stride: source.stride } });
+    this.placements.set(id, {
+      axis: 'columns',
+      extent,
+      shards,
+      view: { column0: source.column0, stride: source.stride },
+    });
   }
 
   /** The readers of `id`, in order. */
@@ -154,7 +167,14 @@ export class PlanBuilder {
       return input.name;
     });
     const inputShapes = node.inputs.map((id) => this.graph.nodes[id].shape as readonly number[]);
-    this.derived.push({ name: node.name, fn: node.fn, inputs: names, inputShapes, shape: node.shape as readonly number[], ...(node.row ? { row: node.row } : {}) });
+    this.derived.push({
+      name: node.name,
+      fn: node.fn,
+      inputs: names,
+      inputShapes,
+      shape: node.shape as readonly number[],
+      ...(node.row ? { row: node.row } : {}),
+    });
     this.placeParam(node);
   }
 
@@ -215,7 +235,11 @@ export class PlanBuilder {
       const buffer = pooled ?? this.addBuffer(role, shardLabel, { perT, fixed: 0 });
       return { buffer, start, end };
     });
-    if (role === 'activation') this.pool.hold(node.id, shards.map((s) => s.buffer));
+    if (role === 'activation')
+      this.pool.hold(
+        node.id,
+        shards.map((s) => s.buffer),
+      );
     const placement: Placement = { axis: 'columns', extent: columns, shards };
     this.placements.set(node.id, placement);
     return placement;

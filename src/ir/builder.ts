@@ -31,7 +31,9 @@ export class GraphBuilder {
 
   private add(fields: Fields<Node>, shape: Shape, dtype: 'f32' | 'i32', span: Span): NodeId {
     const id = this.nodes.length;
-    this.nodes.push(Object.freeze({ ...fields, id, shape: Object.freeze([...shape]), dtype, span }) as Node);
+    this.nodes.push(
+      Object.freeze({ ...fields, id, shape: Object.freeze([...shape]), dtype, span }) as Node,
+    );
     return id;
   }
 
@@ -56,7 +58,10 @@ export class GraphBuilder {
 
   private expectVector(id: NodeId, width: number, what: string): void {
     const s = this.shape(id);
-    invariant(s.length === 1 && s[0] === width, () => `${what}: expected [${width}], got [${s.join(', ')}]`);
+    invariant(
+      s.length === 1 && s[0] === width,
+      () => `${what}: expected [${width}], got [${s.join(', ')}]`,
+    );
   }
 
   tokens(span: Span): NodeId {
@@ -128,7 +133,13 @@ export class GraphBuilder {
   }
 
   /** Attention over depth (AttnRes): sources [T, d] each, query and keyGain [d]. */
-  depthAttention(sources: readonly NodeId[], query: NodeId, keyGain: NodeId, eps: number, span: Span): NodeId {
+  depthAttention(
+    sources: readonly NodeId[],
+    query: NodeId,
+    keyGain: NodeId,
+    eps: number,
+    span: Span,
+  ): NodeId {
     invariant(sources.length > 0, 'depth_attention needs at least one source');
     const d = this.width(sources[0]);
     for (const s of sources) this.expectRows(s, d, 'depth_attention source');
@@ -148,7 +159,12 @@ export class GraphBuilder {
     const d = this.width(sources[0]);
     for (const s of sources) this.expectRows(s, d, 'scalar_mix source');
     this.expectVector(logits, sources.length, 'scalar_mix logits');
-    return this.add({ op: 'scalar_mix', sources: Object.freeze([...sources]), logits }, ['T', d], 'f32', span);
+    return this.add(
+      { op: 'scalar_mix', sources: Object.freeze([...sources]), logits },
+      ['T', d],
+      'f32',
+      span,
+    );
   }
 
   /**
@@ -167,12 +183,23 @@ export class GraphBuilder {
     this.expectRows(x, width, 'rowexpr input');
     for (const p of params) {
       const s = this.shape(p);
-      invariant(s.length === 1 && (s[0] === width || s[0] === 1), () => `rowexpr param %${p}: expected [${width}] or [1], got [${s.join(', ')}]`);
+      invariant(
+        s.length === 1 && (s[0] === width || s[0] === 1),
+        () => `rowexpr param %${p}: expected [${width}] or [1], got [${s.join(', ')}]`,
+      );
     }
-    invariant(Number.isInteger(groups) && groups >= 1 && width % groups === 0, `rowexpr: ${groups} groups do not divide width ${width}`);
+    invariant(
+      Number.isInteger(groups) && groups >= 1 && width % groups === 0,
+      `rowexpr: ${groups} groups do not divide width ${width}`,
+    );
     const problems = rowExprProblems(expr, params.length);
     invariant(problems.length === 0, () => `rowexpr ${label}: ${problems.join('; ')}`);
-    return this.add({ op: 'rowexpr', x, params: Object.freeze([...params]), expr, groups, label }, ['T', width], 'f32', span);
+    return this.add(
+      { op: 'rowexpr', x, params: Object.freeze([...params]), expr, groups, label },
+      ['T', width],
+      'f32',
+      span,
+    );
   }
 
   /** Columns [start, end) of x [T, n]. */
@@ -184,9 +211,17 @@ export class GraphBuilder {
 
   /** A weight derived from weights (see derive.ts), named `name`. */
   derive(fn: DeriveFn, inputs: readonly NodeId[], name: string, span: Span): NodeId {
-    const shape = deriveShape(fn, inputs.map((id) => this.shape(id)));
+    const shape = deriveShape(
+      fn,
+      inputs.map((id) => this.shape(id)),
+    );
     invariant(typeof shape !== 'string', () => `derive ${fn}: ${String(shape)}`);
-    return this.add({ op: 'derive', fn, inputs: Object.freeze([...inputs]), name }, shape, 'f32', span);
+    return this.add(
+      { op: 'derive', fn, inputs: Object.freeze([...inputs]), name },
+      shape,
+      'f32',
+      span,
+    );
   }
 
   output(name: string, node: NodeId): void {

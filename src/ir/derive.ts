@@ -199,7 +199,11 @@ function staticRowUses(e: StaticRow['expr']): boolean {
 }
 
 /** The derived shape, or an error message (static shapes only: weights never depend on T). */
-export function deriveShape(fn: DeriveFn, inputs: readonly Shape[], row?: StaticRow): Dims | string {
+export function deriveShape(
+  fn: DeriveFn,
+  inputs: readonly Shape[],
+  row?: StaticRow,
+): Dims | string {
   const rule = deriveRules[fn];
   if (rule === undefined) return `unknown derive function ${String(fn)}`;
   if (inputs.some((s) => s.some((d) => typeof d !== 'number'))) return 'inputs must be static';

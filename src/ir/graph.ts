@@ -311,7 +311,9 @@ export const inputFields: { readonly [O in Op]: readonly (keyof NodeOf<O>)[] } =
 export function inputsOf(node: Node): NodeId[] {
   const fields = inputFields[node.op] as readonly string[];
   const record = node as unknown as Record<string, NodeId | null | readonly NodeId[]>;
-  return fields.flatMap((f) => record[f]).filter((id): id is NodeId => id !== null && id !== undefined);
+  return fields
+    .flatMap((f) => record[f])
+    .filter((id): id is NodeId => id !== null && id !== undefined);
 }
 
 /** A copy of `node` with a new id and every input id passed through `map`. */
@@ -320,7 +322,12 @@ export function remapNode(node: Node, id: NodeId, map: (id: NodeId) => NodeId): 
   for (const key of inputFields[node.op] as readonly string[]) {
     const input = fields[key] as NodeId | null | undefined | readonly NodeId[];
     if (input === undefined) continue;
-    fields[key] = input === null ? null : Array.isArray(input) ? Object.freeze(input.map(map)) : map(input as NodeId);
+    fields[key] =
+      input === null
+        ? null
+        : Array.isArray(input)
+          ? Object.freeze(input.map(map))
+          : map(input as NodeId);
   }
   return Object.freeze(fields) as unknown as Node;
 }

@@ -74,7 +74,9 @@ export function printNode(node: Node): string {
 /** `, then=[gelu_tanh, add %12]`: the fused epilogue steps in order. */
 function epilogue(n: NodeOf<'linear'>): string {
   if (n.epilogue.length === 0) return '';
-  const steps = n.epilogue.map((s) => (s.kind === 'act' ? s.fn : `${s.fn} ${ref(n.operands[s.operand])}`));
+  const steps = n.epilogue.map((s) =>
+    s.kind === 'act' ? s.fn : `${s.fn} ${ref(n.operands[s.operand])}`,
+  );
   return `, then=[${steps.join(', ')}]`;
 }
 

@@ -11,8 +11,26 @@
 //     non-finite constant, an unknown function), for the verifier.
 import type { RowBinaryFn, RowExpr, RowReduceFn, RowUnaryFn } from './row-expr.ts';
 
-export const rowUnaryFns: readonly RowUnaryFn[] = ['neg', 'abs', 'sqrt', 'rsqrt', 'exp', 'log', 'tanh', 'sigmoid', 'recip'];
-export const rowBinaryFns: readonly RowBinaryFn[] = ['add', 'sub', 'mul', 'div', 'max', 'min', 'pow'];
+export const rowUnaryFns: readonly RowUnaryFn[] = [
+  'neg',
+  'abs',
+  'sqrt',
+  'rsqrt',
+  'exp',
+  'log',
+  'tanh',
+  'sigmoid',
+  'recip',
+];
+export const rowBinaryFns: readonly RowBinaryFn[] = [
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'max',
+  'min',
+  'pow',
+];
 export const rowReduceFns: readonly RowReduceFn[] = ['sum', 'mean', 'max', 'min'];
 
 /** `add(div(mul(p0, sub(x, mean(x))), ...), p1)`; group reductions print as `group_mean(...)`. */
@@ -121,7 +139,8 @@ export function rowExprProblems(expr: RowExpr, paramCount: number): string[] {
         return visit(e.b);
       case 'reduce':
         if (!rowReduceFns.includes(e.fn)) problems.push(`unknown reduction ${e.fn}`);
-        if (e.over !== 'row' && e.over !== 'group') problems.push(`unknown reduction domain ${e.over}`);
+        if (e.over !== 'row' && e.over !== 'group')
+          problems.push(`unknown reduction domain ${e.over}`);
         return visit(e.a);
       default:
         problems.push(`unknown expression kind ${(e as { k: string }).k}`);

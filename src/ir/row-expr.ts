@@ -8,7 +8,8 @@
 // a [1] scalar; a `reduce` evaluates its operand at every j of the row (or of j's channel group)
 // and yields one scalar (per group), which broadcasts back to every element.
 
-export type RowUnaryFn = 'neg' | 'abs' | 'sqrt' | 'rsqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'recip';
+export type RowUnaryFn =
+  'neg' | 'abs' | 'sqrt' | 'rsqrt' | 'exp' | 'log' | 'tanh' | 'sigmoid' | 'recip';
 export type RowBinaryFn = 'add' | 'sub' | 'mul' | 'div' | 'max' | 'min' | 'pow';
 export type RowReduceFn = 'sum' | 'mean' | 'max' | 'min';
 
@@ -20,4 +21,9 @@ export type RowExpr =
   | { readonly k: 'unary'; readonly fn: RowUnaryFn; readonly a: RowExpr }
   | { readonly k: 'binary'; readonly fn: RowBinaryFn; readonly a: RowExpr; readonly b: RowExpr }
   /** `over: 'group'` reduces over the `groups`-way split of the row that holds element j. */
-  | { readonly k: 'reduce'; readonly fn: RowReduceFn; readonly over: 'row' | 'group'; readonly a: RowExpr };
+  | {
+      readonly k: 'reduce';
+      readonly fn: RowReduceFn;
+      readonly over: 'row' | 'group';
+      readonly a: RowExpr;
+    };

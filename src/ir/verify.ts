@@ -164,7 +164,8 @@ const rules: { readonly [O in Op]: Rule<O> } = {
     const mixed = mixOfRows(ctx, node.sources);
     if (mixed === null) return null;
     const d = mixed.shape[1] as number;
-    if (!Number.isInteger(node.count) || node.count < 1) ctx.problem(`count ${node.count} is not a positive integer`);
+    if (!Number.isInteger(node.count) || node.count < 1)
+      ctx.problem(`count ${node.count} is not a positive integer`);
     expectType(ctx, node.queries, [node.count * d], 'f32', 'queries (count × d, row after row)');
     return { shape: ['T', node.count * (d + 2)], dtype: 'f32' };
   },
@@ -174,7 +175,8 @@ const rules: { readonly [O in Op]: Rule<O> } = {
     const state = ctx.operand(node.state);
     const query = ctx.operand(node.query).shape;
     const d = query[0];
-    if (state.op !== 'depth_states') ctx.problem(`state %${node.state} is a ${state.op}, not a depth_states`);
+    if (state.op !== 'depth_states')
+      ctx.problem(`state %${node.state} is a ${state.op}, not a depth_states`);
     if (query.length !== 1 || typeof d !== 'number') {
       ctx.problem(`query is ${formatShape(query)}, expected [d]`);
       return null;
@@ -205,7 +207,13 @@ const rules: { readonly [O in Op]: Rule<O> } = {
     expectType(ctx, node.x, ['T', width], 'f32', 'x');
     for (const p of node.params) {
       const ps = ctx.operand(p).shape;
-      expectType(ctx, p, ps[0] === 1 ? [1] : [width], 'f32', 'param (a [width] vector or a [1] scalar)');
+      expectType(
+        ctx,
+        p,
+        ps[0] === 1 ? [1] : [width],
+        'f32',
+        'param (a [width] vector or a [1] scalar)',
+      );
     }
     if (!Number.isInteger(node.groups) || node.groups < 1 || width % node.groups !== 0) {
       ctx.problem(`groups ${node.groups} must be a positive integer dividing width ${width}`);
@@ -228,14 +236,19 @@ const rules: { readonly [O in Op]: Rule<O> } = {
     expectType(ctx, node.x, ['T', typeof width === 'number' ? width : 0], 'f32', 'x');
     const ok = Number.isInteger(node.start) && Number.isInteger(node.end) && 0 <= node.start;
     if (!ok || node.start >= node.end || typeof width !== 'number' || node.end > width)
-      ctx.problem(`columns ${node.start}:${node.end} are not a non-empty range of ${formatShape(x.shape)}`);
+      ctx.problem(
+        `columns ${node.start}:${node.end} are not a non-empty range of ${formatShape(x.shape)}`,
+      );
     return { shape: ['T', node.end - node.start], dtype: 'f32' };
   },
 
   derive: (node, ctx) => {
     for (const id of node.inputs) {
       const input = ctx.operand(id);
-      if (!isStatic(input)) ctx.problem(`input %${id} (${input.op}) is not a weight: derive reads only params and derived weights`);
+      if (!isStatic(input))
+        ctx.problem(
+          `input %${id} (${input.op}) is not a weight: derive reads only params and derived weights`,
+        );
       if (input.dtype !== 'f32') ctx.problem(`input %${id} is ${input.dtype}, expected f32`);
     }
     if (node.name === '') ctx.problem('derived weight has an empty name');
@@ -243,7 +256,11 @@ const rules: { readonly [O in Op]: Rule<O> } = {
       (n) => n.id !== node.id && (n.op === 'param' || n.op === 'derive') && n.name === node.name,
     );
     if (clash) ctx.problem(`name "${node.name}" already used by %${clash.id} (${clash.op})`);
-    const shape = deriveShape(node.fn, node.inputs.map((id) => ctx.operand(id).shape), node.row);
+    const shape = deriveShape(
+      node.fn,
+      node.inputs.map((id) => ctx.operand(id).shape),
+      node.row,
+    );
     if (typeof shape === 'string') {
       ctx.problem(`${node.fn}: ${shape}`);
       return null;
@@ -257,16 +274,20 @@ const unaryNames = ['gelu', 'gelu_tanh', 'relu', 'silu'];
 /** A prologue is a well-formed row expression over x [T, in] with [in] or [1] params. */
 function linearPrologue(node: NodeOf<'linear'>, inWidth: number, ctx: RuleContext): void {
   if (node.prologue === undefined) {
-    if (node.prologueParams !== undefined && node.prologueParams.length > 0) ctx.problem('prologue params without a prologue');
+    if (node.prologueParams !== undefined && node.prologueParams.length > 0)
+      ctx.problem('prologue params without a prologue');
     return;
   }
   const params = node.prologueParams ?? [];
   for (const id of params) {
     const { shape, dtype } = ctx.operand(id);
     if (shape.length !== 1 || (shape[0] !== inWidth && shape[0] !== 1) || dtype !== 'f32')
-      ctx.problem(`prologue param %${id} is ${formatShape(shape)} ${dtype}, expected f32 [${inWidth}] or [1]`);
+      ctx.problem(
+        `prologue param %${id} is ${formatShape(shape)} ${dtype}, expected f32 [${inWidth}] or [1]`,
+      );
   }
-  for (const problem of rowExprProblems(node.prologue, params.length)) ctx.problem(`prologue: ${problem}`);
+  for (const problem of rowExprProblems(node.prologue, params.length))
+    ctx.problem(`prologue: ${problem}`);
 }
 
 /** glu halves the weight's rows; each epilogue step names a known fn and a [T, out] operand. */
@@ -276,10 +297,13 @@ function linearEpilogue(node: NodeOf<'linear'>, rows: number, ctx: RuleContext):
   const out = node.glu === null ? rows : rows / 2;
   for (const id of node.operands) expectType(ctx, id, ['T', out], 'f32', 'epilogue operand');
   for (const step of node.epilogue) {
-    const known = step.kind === 'act' ? unaryNames.includes(step.fn) : ['add', 'mul'].includes(step.fn);
+    const known =
+      step.kind === 'act' ? unaryNames.includes(step.fn) : ['add', 'mul'].includes(step.fn);
     if (!known) ctx.problem(`epilogue step ${JSON.stringify(step)} has an unknown fn`);
     if (step.kind === 'binary' && !(step.operand >= 0 && step.operand < node.operands.length))
-      ctx.problem(`epilogue step reads operand ${step.operand}, but there are ${node.operands.length}`);
+      ctx.problem(
+        `epilogue step reads operand ${step.operand}, but there are ${node.operands.length}`,
+      );
   }
   return { shape: ['T', out], dtype: 'f32' };
 }

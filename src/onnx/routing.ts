@@ -10,7 +10,10 @@ import type { LowerContext } from './context.ts';
 export function lowerDepthAttention(n: DepthAttentionNode, ctx: LowerContext): string {
   const { b, value } = ctx;
   const stacked = stack(n.sources, ctx);
-  const meanSquare = b.op('ReduceMean', [b.op('Mul', [stacked, stacked])], { axes: ints([-1]), keepdims: int(1) });
+  const meanSquare = b.op('ReduceMean', [b.op('Mul', [stacked, stacked])], {
+    axes: ints([-1]),
+    keepdims: int(1),
+  });
   const rms = b.op('Sqrt', [b.op('Add', [meanSquare, b.scalar(n.eps)])]);
   const keys = b.op('Mul', [b.op('Div', [stacked, rms]), value(n.keyGain)]);
   const query = b.op('Reshape', [value(n.query), b.int64s([-1, 1])]);
@@ -22,7 +25,9 @@ export function lowerScalarMix(n: ScalarMixNode, ctx: LowerContext): string {
   const { b, value } = ctx;
   const softmax = b.op('Softmax', [value(n.logits)], { axis: int(0) });
   const weights = b.op('Reshape', [softmax, b.int64s([1, -1, 1])]);
-  return b.op('ReduceSum', [b.op('Mul', [weights, stack(n.sources, ctx)]), b.int64s([1])], { keepdims: int(0) });
+  return b.op('ReduceSum', [b.op('Mul', [weights, stack(n.sources, ctx)]), b.int64s([1])], {
+    keepdims: int(0),
+  });
 }
 
 /** [T, n, d] from n sources [T, d]. */

@@ -53,7 +53,10 @@ export function preludeNorm(
   const values = new Map<string, ArgValue>();
   for (const p of fn.signature.params) if (p.default != null) values.set(p.name, p.default);
   for (const [key, value] of Object.entries(args)) {
-    invariant(fn.signature.params.some((p) => p.name === key), () => `${kind} has no argument ${key}`);
+    invariant(
+      fn.signature.params.some((p) => p.name === key),
+      () => `${kind} has no argument ${key}`,
+    );
     values.set(key, value);
   }
   const noDims = { value: () => undefined, names: () => [] };

@@ -48,7 +48,12 @@ export const pipeline: readonly Pass[] = [
   {
     name: 'merge-gated-projections',
     run: mergeGatedProjections,
-    after: [{ pass: 'fold-norm-affine', why: 'folding per linear keeps each projection\'s own derived weight simple' }],
+    after: [
+      {
+        pass: 'fold-norm-affine',
+        why: "folding per linear keeps each projection's own derived weight simple",
+      },
+    ],
   },
   {
     name: 'merge-sibling-projections',
@@ -64,8 +69,14 @@ export const pipeline: readonly Pass[] = [
     name: 'fuse-norm-prologue',
     run: fuseNormPrologue,
     after: [
-      { pass: 'fold-norm-affine', why: 'the prologue should be only the norm\'s core, with γ, β already in the weights' },
-      { pass: 'merge-sibling-projections', why: 'q, k, v merged first read the raw x once, with one prologue' },
+      {
+        pass: 'fold-norm-affine',
+        why: "the prologue should be only the norm's core, with γ, β already in the weights",
+      },
+      {
+        pass: 'merge-sibling-projections',
+        why: 'q, k, v merged first read the raw x once, with one prologue',
+      },
       { pass: 'merge-gated-projections', why: 'the merges only take linears without a prologue' },
     ],
   },

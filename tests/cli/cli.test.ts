@@ -13,11 +13,14 @@ import { archc } from './support.ts';
 const noStackTrace = (text: string) => expect(text).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 describe('archc --help', () => {
-  it.each(['check', 'compile', 'run', 'explain'])('`archc %s --help` prints usage and exits 0', (cmd) => {
-    const r = archc(cmd, '--help');
-    expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`usage: archc ${cmd}`);
-  });
+  it.each(['check', 'compile', 'run', 'explain'])(
+    '`archc %s --help` prints usage and exits 0',
+    (cmd) => {
+      const r = archc(cmd, '--help');
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(`usage: archc ${cmd}`);
+    },
+  );
 
   it('an unknown command lists the commands', () => {
     const r = archc('frobnicate');
@@ -39,7 +42,8 @@ describe('archc check', () => {
   it('reports three different mistakes with line and column, and exits 1', () => {
     const r = archc('check', 'tests/diagnostics/cases/three-mistakes.arch');
     expect(r.code).toBe(1);
-    const locations = r.stderr.match(/--> tests\/diagnostics\/cases\/three-mistakes\.arch:\d+:\d+/g) ?? [];
+    const locations =
+      r.stderr.match(/--> tests\/diagnostics\/cases\/three-mistakes\.arch:\d+:\d+/g) ?? [];
     expect(locations.length).toBe(3);
     const codes = new Set(r.stderr.match(/error\[E\d{4}\]/g));
     expect(codes.size).toBe(3);
@@ -75,7 +79,9 @@ describe('archc compile', () => {
     expect(files).toContain('archc-runtime.mjs');
     expect(files).toContain('model.ir.txt');
     expect(files.filter((f) => f.endsWith('.wgsl')).length).toBeGreaterThan(4);
-    expect(JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')).steps.length).toBeGreaterThan(10);
+    expect(JSON.parse(readFileSync(join(out, 'plan.json'), 'utf8')).steps.length).toBeGreaterThan(
+      10,
+    );
   });
 
   it('refuses to overwrite a folder that is not an archc output', () => {
@@ -119,12 +125,23 @@ describe('archc run', () => {
   });
 
   it('rejects a weights file with a wrong shape and a missing tensor, naming both', () => {
-    const compiled = compileSource(readFileSync('examples/llama.arch', 'utf8'), 'examples/llama.arch');
+    const compiled = compileSource(
+      readFileSync('examples/llama.arch', 'utf8'),
+      'examples/llama.arch',
+    );
     const weights = randomWeights(compiled.graph!, 3);
-    const tensors = new Map(params(compiled.graph!).map((p) => [p.name, { shape: [...(p.shape as number[])], data: weights.get(p.name)! }]));
+    const tensors = new Map(
+      params(compiled.graph!).map((p) => [
+        p.name,
+        { shape: [...(p.shape as number[])], data: weights.get(p.name)! },
+      ]),
+    );
     tensors.delete('layers.1.mlp.down.weight');
     const q = tensors.get('layers.0.attn.q.weight')!;
-    tensors.set('layers.0.attn.q.weight', { shape: [q.shape[1], q.shape[0] / 2], data: q.data.subarray(0, q.data.length / 2) });
+    tensors.set('layers.0.attn.q.weight', {
+      shape: [q.shape[1], q.shape[0] / 2],
+      data: q.data.subarray(0, q.data.length / 2),
+    });
     const file = join(mkdtempSync(join(tmpdir(), 'archc-cli-')), 'bad.safetensors');
     writeFileSync(file, writeSafetensors(tensors));
 
@@ -154,7 +171,10 @@ describe('archc run', () => {
 
   it('runs with weights saved in Hugging Face LLaMA naming', () => {
     // Canonical → HF names for this model (q/k/v/o, gate/up/down and norms).
-    const compiled = compileSource(readFileSync('examples/llama.arch', 'utf8'), 'examples/llama.arch');
+    const compiled = compileSource(
+      readFileSync('examples/llama.arch', 'utf8'),
+      'examples/llama.arch',
+    );
     const weights = randomWeights(compiled.graph!, 5);
     const hfName = (name: string) =>
       name
@@ -166,11 +186,23 @@ describe('archc run', () => {
         .replace('final_norm.', 'model.norm.')
         .replace('head.weight', 'lm_head.weight');
     const tensors = new Map(
-      params(compiled.graph!).map((p) => [hfName(p.name), { shape: [...(p.shape as number[])], data: weights.get(p.name)! }]),
+      params(compiled.graph!).map((p) => [
+        hfName(p.name),
+        { shape: [...(p.shape as number[])], data: weights.get(p.name)! },
+      ]),
     );
     const file = join(mkdtempSync(join(tmpdir(), 'archc-cli-')), 'hf.safetensors');
     writeFileSync(file, writeSafetensors(tensors, 'F16'));
-    const r = archc('run', 'examples/llama.arch', '--weights', file, '--seq', '5', '--verify', '--json');
+    const r = archc(
+      'run',
+      'examples/llama.arch',
+      '--weights',
+      file,
+      '--seq',
+      '5',
+      '--verify',
+      '--json',
+    );
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).verify.ok).toBe(true);
   });

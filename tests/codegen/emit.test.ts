@@ -31,7 +31,10 @@ it('writes one .wgsl per kernel, plan.json and archc-runtime.mjs', async () => {
     const text = readFileSync(join(dir, 'kernels', `${k.name}.wgsl`), 'utf8');
     // The leading comment, unwrapped (long keys such as a rowexpr's span several lines).
     const lines = text.split('\n');
-    const comment = lines.slice(0, lines.findIndex((l) => !l.startsWith('//')));
+    const comment = lines.slice(
+      0,
+      lines.findIndex((l) => !l.startsWith('//')),
+    );
     const header = comment.map((l) => l.slice(3)).join(' ');
     expect(header.startsWith(`${k.name} — ${k.key} ${k.family}`), k.name).toBe(true);
   }

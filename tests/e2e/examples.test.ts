@@ -30,7 +30,8 @@ describe.each([
   const compiled = compileSource(readFileSync(file, 'utf8'), file);
   const graph = compiled.graph!;
   const weights = randomWeights(graph, 0);
-  const vocab = graph.nodes.find((n) => n.op === 'param' && n.name === 'embed.tokens.weight')!.shape[0] as number;
+  const vocab = graph.nodes.find((n) => n.op === 'param' && n.name === 'embed.tokens.weight')!
+    .shape[0] as number;
   const tokens = tokensFor(vocab, seq);
   let gpuLogits: Float32Array;
   let reference: Float32Array;
@@ -38,7 +39,9 @@ describe.each([
   it('compiles without diagnostics', () => {
     expect(compiled.diagnostics).toEqual([]);
     if (params !== null) {
-      const count = graph.nodes.filter((n) => n.op === 'param').reduce((s, n) => s + (n.shape as number[]).reduce((a, b) => a * b, 1), 0);
+      const count = graph.nodes
+        .filter((n) => n.op === 'param')
+        .reduce((s, n) => s + (n.shape as number[]).reduce((a, b) => a * b, 1), 0);
       expect(count).toBe(params); // GPT-2 small, tied head counted once
     }
   });

@@ -11,7 +11,21 @@ const examples = readdirSync('examples')
 
 describe('examples run verified on the device', () => {
   it('covers every method of the norm and routing catalogue', () => {
-    const required = ['mix-ln', 'layernorm-scaling', 'dyt', 'seednorm', 'ln-free-gpt2', 'pre-rmsnorm', 'prepbn', 'attnres', 'block-attnres', 'cola', 'llm-drop', 'widenet', 'surface-fusion'];
+    const required = [
+      'mix-ln',
+      'layernorm-scaling',
+      'dyt',
+      'seednorm',
+      'ln-free-gpt2',
+      'pre-rmsnorm',
+      'prepbn',
+      'attnres',
+      'block-attnres',
+      'cola',
+      'llm-drop',
+      'widenet',
+      'surface-fusion',
+    ];
     for (const name of required) expect(examples).toContain(`${name}.arch`);
   });
 

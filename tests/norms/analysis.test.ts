@@ -36,7 +36,12 @@ describe('row expression analysis', () => {
   });
 
   it('reports a param index out of range and a non-finite constant', () => {
-    const bad: RowExpr = { k: 'binary', fn: 'add', a: { k: 'param', index: 2 }, b: { k: 'const', value: Infinity } };
+    const bad: RowExpr = {
+      k: 'binary',
+      fn: 'add',
+      a: { k: 'param', index: 2 },
+      b: { k: 'const', value: Infinity },
+    };
     expect(rowExprProblems(bad, 2)).toEqual([
       "param index 2 is outside the node's 2 params",
       'constant Infinity is not finite',

@@ -8,7 +8,9 @@ const eps = 1e-5;
 /** Equal up to f32 rounding of the stored result. */
 const close = (actual: number[], expected: number[]) =>
   expected.forEach((e, i) =>
-    expect(Math.abs(actual[i] - e), `element ${i}: ${actual[i]} vs ${e}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(e))),
+    expect(Math.abs(actual[i] - e), `element ${i}: ${actual[i]} vs ${e}`).toBeLessThanOrEqual(
+      1e-6 * Math.max(1, Math.abs(e)),
+    ),
   );
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 
@@ -31,7 +33,9 @@ describe('norm kinds in the interpreter', () => {
   });
 
   it('RMSNorm: γ ⊙ x / √(mean(x²) + ε)', () => {
-    const [y] = applyNorm(normConfig('rmsnorm(eps: 1e-6)', 4), [[1, 2, 3, 4]], { weight: [1, 1, 2, 1] });
+    const [y] = applyNorm(normConfig('rmsnorm(eps: 1e-6)', 4), [[1, 2, 3, 4]], {
+      weight: [1, 1, 2, 1],
+    });
     const rms = Math.sqrt(7.5 + 1e-6);
     close(y, [1 / rms, 2 / rms, 6 / rms, 4 / rms]);
   });
@@ -42,7 +46,10 @@ describe('norm kinds in the interpreter', () => {
   });
 
   it('DyT with α = 0.5 of x = 1 is tanh(0.5)·γ + β', () => {
-    const [y] = applyNorm(normConfig('dyt(alpha: 0.5)', 2), [[1, -2]], { weight: [3, 1], bias: [0.25, 0] });
+    const [y] = applyNorm(normConfig('dyt(alpha: 0.5)', 2), [[1, -2]], {
+      weight: [3, 1],
+      bias: [0.25, 0],
+    });
     close(y, [Math.tanh(0.5) * 3 + 0.25, Math.tanh(-1)]);
   });
 
@@ -76,7 +83,9 @@ describe('norm kinds in the interpreter', () => {
   });
 
   it('FixedScale: γ ⊙ (x − μ)/s + β with a frozen s', () => {
-    const [y] = applyNorm(normConfig('fixedscale(scale: 2)', 4), [[1, 2, 3, 6]], { bias: [0, 0, 1, 0] });
+    const [y] = applyNorm(normConfig('fixedscale(scale: 2)', 4), [[1, 2, 3, 6]], {
+      bias: [0, 0, 1, 0],
+    });
     close(y, [-1, -0.5, 1, 1.5]);
   });
 
@@ -102,7 +111,10 @@ describe('norm kinds in the interpreter', () => {
   });
 
   it('Unified Norm: γ ⊙ x / √(q + ε) + β, no centering', () => {
-    const [y] = applyNorm(normConfig('unifiednorm()', 2), [[3, -2]], { running_q: [4, 1], bias: [1, 0] });
+    const [y] = applyNorm(normConfig('unifiednorm()', 2), [[3, -2]], {
+      running_q: [4, 1],
+      bias: [1, 0],
+    });
     close(y, [3 / Math.sqrt(4 + eps) + 1, -2 / Math.sqrt(1 + eps)]);
   });
 
@@ -135,7 +147,8 @@ describe('norm kinds in the interpreter', () => {
   });
 
   it('a user norm with a reduction nested in a reduction', () => {
-    const functions = 'norm mad(x, eps: 1e-5) {\n  return (x - max(x)) / (mean(abs(x - mean(x))) + eps)\n}';
+    const functions =
+      'norm mad(x, eps: 1e-5) {\n  return (x - max(x)) / (mean(abs(x - mean(x))) + eps)\n}';
     const [y] = applyNorm(normConfig('mad()', 4, functions), [[1, 2, 3, 6]]);
     // mean 3, |x − 3| = [2, 1, 0, 3] → 1.5; max 6
     close(y, [-5 / (1.5 + eps), -4 / (1.5 + eps), -3 / (1.5 + eps), 0]);
@@ -149,7 +162,9 @@ describe('norm kinds in the interpreter', () => {
       '  return gain * x / group_sum(x, groups: groups) + shift',
       '}',
     ].join('\n');
-    const [y] = applyNorm(normConfig('gsum()', 4, functions), [[1, 3, 2, 2]], { shift: [0, 0, 0, 1] });
+    const [y] = applyNorm(normConfig('gsum()', 4, functions), [[1, 3, 2, 2]], {
+      shift: [0, 0, 0, 1],
+    });
     close(y, [0.75, 2.25, 1.5, 2.5]);
   });
 
@@ -162,7 +177,10 @@ describe('norm kinds in the interpreter', () => {
     const y = applyNorm(normConfig('rmsnorm()', 4), rows);
     rows.forEach((row, r) => {
       const rms = Math.sqrt(row.reduce((a, v) => a + v * v, 0) / 4 + 1e-6);
-      close(y[r], row.map((v) => v / rms));
+      close(
+        y[r],
+        row.map((v) => v / rms),
+      );
     });
   });
 });

@@ -8,9 +8,22 @@ import { interpret } from '../../src/ir/interpret/index.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
 import { compareTensors } from '../../src/util/compare.ts';
-import { ascending, everyKind, normConfig, normGraph, outlierRows, randomNormWeights } from './support.ts';
+import {
+  ascending,
+  everyKind,
+  normConfig,
+  normGraph,
+  outlierRows,
+  randomNormWeights,
+} from './support.ts';
 
-async function deviceVersusInterpreter(declaration: string, functions: string | undefined, width: number, seq: number, rows: Float32Array) {
+async function deviceVersusInterpreter(
+  declaration: string,
+  functions: string | undefined,
+  width: number,
+  seq: number,
+  rows: Float32Array,
+) {
   const graph = normGraph(normConfig(declaration, width, functions), width, seq);
   const weights = randomNormWeights(graph, rows, seq + width);
   const tokens = ascending(seq);
@@ -28,7 +41,9 @@ async function deviceVersusInterpreter(declaration: string, functions: string | 
 }
 
 function normalRows(count: number, width: number, seed: number): Float32Array {
-  return outlierRows(count, width, seed).map((v, i) => (i % width === 1 || i % width === Math.floor(width / 2) || i % width === width - 2 ? v / 100 : v));
+  return outlierRows(count, width, seed).map((v, i) =>
+    i % width === 1 || i % width === Math.floor(width / 2) || i % width === width - 2 ? v / 100 : v,
+  );
 }
 
 const shapes = [
@@ -42,7 +57,13 @@ describe('rowexpr kernel versus the interpreter', () => {
   for (const { width, seq } of shapes) {
     for (const c of everyKind(width)) {
       it(`${c.kind}, rows of ${width}, T = ${seq}`, async () => {
-        const diff = await deviceVersusInterpreter(c.declaration, c.functions, width, seq, normalRows(seq, width, seq));
+        const diff = await deviceVersusInterpreter(
+          c.declaration,
+          c.functions,
+          width,
+          seq,
+          normalRows(seq, width, seq),
+        );
         expect(diff.maxRel).toBeLessThanOrEqual(1e-4);
       });
     }
@@ -53,12 +74,24 @@ describe('rowexpr kernel versus the interpreter', () => {
     expect(diff.maxRel).toBeLessThanOrEqual(1e-4);
   });
   it('EvoNorm-S0 with its default 32 groups on rows of 768, T = 65', async () => {
-    const diff = await deviceVersusInterpreter('evonorm_s0()', undefined, 768, 65, outlierRows(65, 768, 9));
+    const diff = await deviceVersusInterpreter(
+      'evonorm_s0()',
+      undefined,
+      768,
+      65,
+      outlierRows(65, 768, 9),
+    );
     expect(diff.maxRel).toBeLessThanOrEqual(1e-4);
   });
   for (const c of everyKind(100)) {
     it(`${c.kind} on outlier-heavy rows (dimensions 100× larger)`, async () => {
-      const diff = await deviceVersusInterpreter(c.declaration, c.functions, 100, 7, outlierRows(7, 100, 3));
+      const diff = await deviceVersusInterpreter(
+        c.declaration,
+        c.functions,
+        100,
+        7,
+        outlierRows(7, 100, 3),
+      );
       expect(diff.maxRel).toBeLessThanOrEqual(1e-4);
     });
   }

@@ -16,21 +16,27 @@ import type { AttentionConfig, ModelConfig } from '../../src/parser/model-config
 import { randomWeights } from '../../src/weights/random.ts';
 import { ascending, normConfig, normGraph, outlierRows, randomNormWeights } from './support.ts';
 
-function model(body: string, dims = 'vocab = 11\n  ctx = 16\n  d = 8\n  heads = 2\n  layers = 4'): ModelConfig {
+function model(
+  body: string,
+  dims = 'vocab = 11\n  ctx = 16\n  d = 8\n  heads = 2\n  layers = 4',
+): ModelConfig {
   const source = `model m\ndims {\n  ${dims}\n}\nembed tokens(vocab, d)\n${body}\nhead untied\n`;
   const { config, diagnostics } = frontend(source, 'm.arch');
   if (!config) throw new Error(diagnostics.map((d) => d.message).join('; '));
   return config;
 }
 
-const block = 'block b {\n  attn = attention(heads: heads, causal)\n  mlp = mlp(hidden: 12, act: relu)\n}';
+const block =
+  'block b {\n  attn = attention(heads: heads, causal)\n  mlp = mlp(hidden: 12, act: relu)\n}';
 
 describe('a norm with a definition lowers to one rowexpr node', () => {
   it('with params `${prefix}.${name}`, [width] or [1], initialised to their declared values', () => {
     const graph = normGraph(normConfig('dyt(alpha: 0.8)', 6), 6, 3);
     const norms = graph.nodes.filter((n) => n.op === 'rowexpr');
     expect(norms).toHaveLength(1);
-    const params = graph.nodes.filter((n): n is NodeOf<'param'> => n.op === 'param' && n.name !== 'input');
+    const params = graph.nodes.filter(
+      (n): n is NodeOf<'param'> => n.op === 'param' && n.name !== 'input',
+    );
     expect(params.map((p) => [p.name, p.shape, p.init])).toEqual([
       ['n.weight', [6], { kind: 'ones' }],
       ['n.bias', [6], { kind: 'zeros' }],
@@ -56,10 +62,17 @@ describe('a norm with a definition lowers to one rowexpr node', () => {
 });
 
 describe('LayerNorm Scaling', () => {
-  const config = model(`norm ln = layernorm(eps: 1e-5)\n${block}\nstack layers x b {\n  norm ln pre scale 1 / sqrt(layer)\n}\nfinal norm ln`);
+  const config = model(
+    `norm ln = layernorm(eps: 1e-5)\n${block}\nstack layers x b {\n  norm ln pre scale 1 / sqrt(layer)\n}\nfinal norm ln`,
+  );
 
   it('gives layer ℓ the factor 1/√ℓ', () => {
-    expect(config.layers.map((l) => l.sublayers[0].normScale)).toEqual([1, 1 / Math.sqrt(2), 1 / Math.sqrt(3), 0.5]);
+    expect(config.layers.map((l) => l.sublayers[0].normScale)).toEqual([
+      1,
+      1 / Math.sqrt(2),
+      1 / Math.sqrt(3),
+      0.5,
+    ]);
   });
 
   it("layer 4's norm output is exactly ½ of the unscaled one, in the same single node", () => {
@@ -79,27 +92,57 @@ describe('LayerNorm Scaling', () => {
 
 describe('LayerNorm Scaling in a whole model', () => {
   it('multiplies inside each pre-norm’s expression: no extra node, the final norm unscaled', () => {
-    const config = model(`norm ln = layernorm(eps: 1e-5)\n${block}\nstack layers x b {\n  norm ln pre scale 1 / sqrt(layer)\n}\nfinal norm ln`);
+    const config = model(
+      `norm ln = layernorm(eps: 1e-5)\n${block}\nstack layers x b {\n  norm ln pre scale 1 / sqrt(layer)\n}\nfinal norm ln`,
+    );
     const graph = lowerModel(config);
     verifyGraph(graph);
     const norms = graph.nodes.filter((n): n is NodeOf<'rowexpr'> => n.op === 'rowexpr');
     expect(norms).toHaveLength(4 * 2 + 1);
-    const factors = norms.map((n) => (n.expr.k === 'binary' && n.expr.fn === 'mul' && n.expr.b.k === 'const' ? n.expr.b.value : 1));
-    expect(factors).toEqual([1, 1, 1 / Math.sqrt(2), 1 / Math.sqrt(2), 1 / Math.sqrt(3), 1 / Math.sqrt(3), 0.5, 0.5, 1]);
+    const factors = norms.map((n) =>
+      n.expr.k === 'binary' && n.expr.fn === 'mul' && n.expr.b.k === 'const' ? n.expr.b.value : 1,
+    );
+    expect(factors).toEqual([
+      1,
+      1,
+      1 / Math.sqrt(2),
+      1 / Math.sqrt(2),
+      1 / Math.sqrt(3),
+      1 / Math.sqrt(3),
+      0.5,
+      0.5,
+      1,
+    ]);
   });
 });
 
 describe('projection norms (QK-norm)', () => {
-  const config = model(`norm rms = rmsnorm(eps: 1e-6)\n${block}\nstack layers x b {\n  norm rms pre\n  norm rms after attn.q\n  norm rms after attn.k\n}\nfinal norm rms`);
+  const config = model(
+    `norm rms = rmsnorm(eps: 1e-6)\n${block}\nstack layers x b {\n  norm rms pre\n  norm rms after attn.q\n  norm rms after attn.k\n}\nfinal norm rms`,
+  );
   const sub = config.layers[0].sublayers[0];
 
   it('normalize the projection output before rotary embedding, weights `${prefix}.${point}_norm.*`', () => {
     expect(Object.keys(sub.projectionNorms ?? {})).toEqual(['q', 'k']);
     const g = new GraphBuilder('qk', 16);
     const tokens = g.tokens(noSpan);
-    const x = g.embedding(g.param('input', [11, 8], { kind: 'normal', std: 1 }, noSpan), tokens, noSpan);
-    const context = { g, prefix: 'layers.0.attn', d: 8, residualStd: 0.02, span: noSpan, projectionNorms: sub.projectionNorms };
-    g.output('y', lowerAttention(context, x, { ...(sub.module as AttentionConfig), rope: { base: 10000 } }));
+    const x = g.embedding(
+      g.param('input', [11, 8], { kind: 'normal', std: 1 }, noSpan),
+      tokens,
+      noSpan,
+    );
+    const context = {
+      g,
+      prefix: 'layers.0.attn',
+      d: 8,
+      residualStd: 0.02,
+      span: noSpan,
+      projectionNorms: sub.projectionNorms,
+    };
+    g.output(
+      'y',
+      lowerAttention(context, x, { ...(sub.module as AttentionConfig), rope: { base: 10000 } }),
+    );
     const graph = g.finish();
     verifyGraph(graph);
     const names = graph.nodes.flatMap((n) => (n.op === 'param' ? [n.name] : []));
@@ -122,10 +165,16 @@ describe('projection norms (QK-norm)', () => {
 
 describe('the norm after the embedding', () => {
   it('normalizes the embedding output with weights `embed.norm.*`', () => {
-    const config = model(`norm ln = layernorm()\nnorm ln after embed\n${block}\nstack layers x b {\n  norm ln pre\n}\nfinal norm ln`);
+    const config = model(
+      `norm ln = layernorm()\nnorm ln after embed\n${block}\nstack layers x b {\n  norm ln pre\n}\nfinal norm ln`,
+    );
     expect(config.embed.norm?.kind).toBe('layernorm');
     const g = new GraphBuilder('embed', 16);
-    const x = g.embedding(g.param('embed.tokens.weight', [11, 8], { kind: 'normal', std: 3 }, noSpan), g.tokens(noSpan), noSpan);
+    const x = g.embedding(
+      g.param('embed.tokens.weight', [11, 8], { kind: 'normal', std: 3 }, noSpan),
+      g.tokens(noSpan),
+      noSpan,
+    );
     g.output('y', lowerEmbedNorm(g, x, config));
     const graph = g.finish();
     expect(graph.nodes.flatMap((n) => (n.op === 'param' ? [n.name] : []))).toEqual([
@@ -141,7 +190,9 @@ describe('the norm after the embedding', () => {
   });
 
   it('is the identity when the model has none', () => {
-    const config = model(`norm ln = layernorm()\n${block}\nstack layers x b {\n  norm ln pre\n}\nfinal norm ln`);
+    const config = model(
+      `norm ln = layernorm()\n${block}\nstack layers x b {\n  norm ln pre\n}\nfinal norm ln`,
+    );
     const g = new GraphBuilder('embed', 16);
     const x = g.tokens(noSpan);
     expect(lowerEmbedNorm(g, x, config)).toBe(x);
@@ -152,7 +203,11 @@ describe('a CRMSNorm', () => {
   it('is refused with a diagnostic until the d−1 stream rewrite exists', () => {
     const norm = normConfig('crmsnorm()', 8);
     const g = new GraphBuilder('crms', 16);
-    const x = g.embedding(g.param('input', [3, 8], { kind: 'normal', std: 1 }, noSpan), g.tokens(noSpan), noSpan);
+    const x = g.embedding(
+      g.param('input', [3, 8], { kind: 'normal', std: 1 }, noSpan),
+      g.tokens(noSpan),
+      noSpan,
+    );
     expect(() => lowerNorm(g, x, norm, 'n', 8)).toThrow(/CRMSNorm/);
   });
 });

@@ -7,12 +7,40 @@ import { exportOnnx } from '../../src/onnx/export.ts';
 import { decodeModel } from '../../src/onnx/proto.ts';
 import { runOnnx } from '../../src/onnx/run-ort.ts';
 import { compareTensors } from '../../src/util/compare.ts';
-import { ascending, everyKind, normConfig, normGraph, outlierRows, randomNormWeights } from './support.ts';
+import {
+  ascending,
+  everyKind,
+  normConfig,
+  normGraph,
+  outlierRows,
+  randomNormWeights,
+} from './support.ts';
 
 const standardOps = new Set([
-  'Gather', 'Add', 'Sub', 'Mul', 'Div', 'Neg', 'Abs', 'Sqrt', 'Reciprocal', 'Exp', 'Log', 'Tanh',
-  'Sigmoid', 'Max', 'Min', 'Pow', 'ReduceSum', 'ReduceMean', 'ReduceMax', 'ReduceMin', 'Reshape',
-  'Expand', 'Shape', 'Identity',
+  'Gather',
+  'Add',
+  'Sub',
+  'Mul',
+  'Div',
+  'Neg',
+  'Abs',
+  'Sqrt',
+  'Reciprocal',
+  'Exp',
+  'Log',
+  'Tanh',
+  'Sigmoid',
+  'Max',
+  'Min',
+  'Pow',
+  'ReduceSum',
+  'ReduceMean',
+  'ReduceMax',
+  'ReduceMin',
+  'Reshape',
+  'Expand',
+  'Shape',
+  'Identity',
 ]);
 
 describe('rowexpr in ONNX versus the interpreter', () => {
@@ -23,7 +51,9 @@ describe('rowexpr in ONNX versus the interpreter', () => {
         const graph = normGraph(normConfig(c.declaration, width, c.functions), width, rowCount);
         const weights = randomNormWeights(graph, outlierRows(rowCount, width, width), width);
         const model = exportOnnx(graph, weights);
-        const ops = (decodeModel(model) as { graph: { node: { op_type: string }[] } }).graph.node.map((n) => n.op_type);
+        const ops = (
+          decodeModel(model) as { graph: { node: { op_type: string }[] } }
+        ).graph.node.map((n) => n.op_type);
         expect(ops.filter((op) => !standardOps.has(op))).toEqual([]);
         for (const seq of [1, 7, rowCount]) {
           const tokens = ascending(seq);

@@ -27,13 +27,20 @@ export function normConfig(declaration: string, width: number, functions = ''): 
   ].join('\n');
   const { config, diagnostics } = frontend(source, 'norm-test.arch');
   if (!config?.finalNorm) {
-    throw new Error(`norm test source does not resolve: ${diagnostics.map((d) => d.message).join('; ')}`);
+    throw new Error(
+      `norm test source does not resolve: ${diagnostics.map((d) => d.message).join('; ')}`,
+    );
   }
   return config.finalNorm;
 }
 
 /** y = n(x) for x [T, width] = rows of the param `input` [rows, width] selected by the tokens. */
-export function normGraph(norm: NormConfig, width: number, rows: number, options: NormOptions = {}): Graph {
+export function normGraph(
+  norm: NormConfig,
+  width: number,
+  rows: number,
+  options: NormOptions = {},
+): Graph {
   const g = new GraphBuilder('norm', 80);
   const tokens = g.tokens(noSpan);
   const table = g.param('input', [rows, width], { kind: 'normal', std: 1 }, noSpan);
@@ -67,7 +74,8 @@ export function applyNorm(
   weights.set('input', Float32Array.from(rows.flat()));
   for (const [name, values] of Object.entries(params)) {
     const key = `n.${name}`;
-    if (!weights.has(key)) throw new Error(`norm has no param ${key}: ${[...weights.keys()].join(', ')}`);
+    if (!weights.has(key))
+      throw new Error(`norm has no param ${key}: ${[...weights.keys()].join(', ')}`);
     weights.set(key, Float32Array.from(values));
   }
   const y = interpret(graph, weights, ascending(rows.length)).outputs.get('y')!;
@@ -137,10 +145,19 @@ export function everyKind(width: number): NormCase[] {
  * Random values for every param of the norm (running variances and scales kept positive), so
  * gains and biases are not the trivial 1 and 0; `input` rows from `rows`.
  */
-export function randomNormWeights(graph: Graph, rows: Float32Array, seed: number): Map<string, Float32Array> {
+export function randomNormWeights(
+  graph: Graph,
+  rows: Float32Array,
+  seed: number,
+): Map<string, Float32Array> {
   const weights = randomWeights(graph, seed);
   const shuffled = randomWeights(
-    { ...graph, nodes: graph.nodes.map((n) => (n.op === 'param' ? { ...n, init: { kind: 'normal', std: 1 } } : n)) } as Graph,
+    {
+      ...graph,
+      nodes: graph.nodes.map((n) =>
+        n.op === 'param' ? { ...n, init: { kind: 'normal', std: 1 } } : n,
+      ),
+    } as Graph,
     seed,
   );
   for (const [name, values] of shuffled) {

@@ -20,12 +20,22 @@ const crms: NormConfig = {
   kind: 'crmsnorm',
   eps: 1e-5,
   bias: false,
-  definition: { name: 'crmsnorm', params: [], body: { k: 'x' }, groups: 1, crms: true, span: noSpan },
+  definition: {
+    name: 'crmsnorm',
+    params: [],
+    body: { k: 'x' },
+    groups: 1,
+    crms: true,
+    span: noSpan,
+  },
   span: noSpan,
 };
 
 function withCrms(model: ModelConfig): ModelConfig {
-  const layers = model.layers.map((l) => ({ ...l, sublayers: l.sublayers.map((s) => ({ ...s, norm: crms })) }));
+  const layers = model.layers.map((l) => ({
+    ...l,
+    sublayers: l.sublayers.map((s) => ({ ...s, norm: crms })),
+  }));
   return { ...model, layers, finalNorm: crms };
 }
 
@@ -40,27 +50,36 @@ describe('CRMSNorm', () => {
   it('keeps the stream in d − 1 coordinates, with no LayerNorm left', () => {
     const norms = crmsGraph.nodes.flatMap((n) => (n.op === 'rowexpr' ? [n] : []));
     expect(norms.length).toBe(5); // 2 per layer + final
-    expect(norms.every((n) => n.label === 'crmsnorm' && n.params.length === 0 && n.shape[1] === 23)).toBe(true);
+    expect(
+      norms.every((n) => n.label === 'crmsnorm' && n.params.length === 0 && n.shape[1] === 23),
+    ).toBe(true);
     const adds = crmsGraph.nodes.filter((n) => n.op === 'binary' && n.fn === 'add');
     expect(adds.length).toBe(5); // positions + 2 per layer
     expect(adds.every((n) => n.shape[1] === 23)).toBe(true);
     const derived = crmsGraph.nodes.flatMap((n) => (n.op === 'derive' ? [n.name] : []));
     expect(derived).toContain('truncate_columns(center_rows(embed.tokens.weight))');
-    expect(derived).toContain('fold_last_column(scale_columns(embed.tokens.weight, final_norm.weight))');
+    expect(derived).toContain(
+      'fold_last_column(scale_columns(embed.tokens.weight, final_norm.weight))',
+    );
   });
 
   it('takes the Pre-LN weights and gives the Pre-LN logits within 1e-5', () => {
     const names = crmsGraph.nodes.flatMap((n) => (n.op === 'param' ? [n.name] : []));
     expect(names.every((n) => weights.has(n))).toBe(true);
     for (const t of [tokens, tokens.subarray(0, 1)]) {
-      const difference = compareTensors(logits(crmsGraph, weights, t), logits(preLnGraph, weights, t));
+      const difference = compareTensors(
+        logits(crmsGraph, weights, t),
+        logits(preLnGraph, weights, t),
+      );
       expect(difference.maxRel).toBeLessThanOrEqual(1e-5);
     }
   });
 
   it('exports to ONNX with the transformed weights', async () => {
     const onnx = await runOnnx(exportOnnx(crmsGraph, weights), tokens);
-    expect(compareTensors(onnx, logits(preLnGraph, weights, tokens)).maxRel).toBeLessThanOrEqual(1e-5);
+    expect(compareTensors(onnx, logits(preLnGraph, weights, tokens)).maxRel).toBeLessThanOrEqual(
+      1e-5,
+    );
   });
 
   it('runs on the device, its weights derived at upload', async () => {
@@ -68,7 +87,9 @@ describe('CRMSNorm', () => {
     const session = await createSession(device, planGraph(crmsGraph, device.limits), weights);
     try {
       const actual = (await session.run(tokens)).get('logits')!;
-      expect(compareTensors(actual, logits(preLnGraph, weights, tokens)).maxRel).toBeLessThanOrEqual(1e-4);
+      expect(
+        compareTensors(actual, logits(preLnGraph, weights, tokens)).maxRel,
+      ).toBeLessThanOrEqual(1e-4);
     } finally {
       session.dispose();
     }

@@ -37,7 +37,8 @@ async function deviceVsInterpreter(graph: Graph, options: PlanOptions = {}): Pro
   return plan;
 }
 
-const modes = (plan: Plan) => new Set(plan.steps.map((s) => /\((single|first|middle|last)\)$/.exec(s.label)?.[1]));
+const modes = (plan: Plan) =>
+  new Set(plan.steps.map((s) => /\((single|first|middle|last)\)$/.exec(s.label)?.[1]));
 
 describe('residual routing on the device', () => {
   for (const [name, config] of routingCases) {
@@ -50,7 +51,9 @@ describe('residual routing on the device', () => {
     const plan = await deviceVsInterpreter(lowerModel(routingCases[1][1]));
     // 8 bindings: one dispatch mixes ≤ 5 sources; 9 go as first (4), middle (4), last (1).
     expect(modes(plan)).toEqual(new Set([undefined, 'single', 'first', 'middle', 'last']));
-    const readout = plan.steps.filter((s) => / of 9 /.test(s.label)).map((s) => s.label.replace(/^%\d+ /, ''));
+    const readout = plan.steps
+      .filter((s) => / of 9 /.test(s.label))
+      .map((s) => s.label.replace(/^%\d+ /, ''));
     expect(readout).toEqual([
       'depth_attention sources 0..4 of 9 (first)',
       'depth_attention sources 4..8 of 9 (middle)',
@@ -58,18 +61,25 @@ describe('residual routing on the device', () => {
     ]);
   });
 
-  for (const [index, chunk] of [[0, 2], [2, 1], [3, 1]] as const) {
+  for (const [index, chunk] of [
+    [0, 2],
+    [2, 1],
+    [3, 1],
+  ] as const) {
     it(`${routingCases[index][0]}, forced to ${chunk} source(s) per dispatch`, async () => {
-      const plan = await deviceVsInterpreter(lowerModel(routingCases[index][1]), { depthChunk: chunk });
+      const plan = await deviceVsInterpreter(lowerModel(routingCases[index][1]), {
+        depthChunk: chunk,
+      });
       expect(modes(plan)).toEqual(new Set([undefined, 'single', 'first', 'middle', 'last']));
     });
   }
 
   it('a scalar mix in chunks of 2 sources accumulates into its output', async () => {
     const plan = await deviceVsInterpreter(lowerModel(routingCases[7][1]), { depthChunk: 2 });
-    expect(plan.steps.filter((s) => s.label.includes('scalar_mix')).map((s) => s.label.replace(/^%\d+ /, ''))).toEqual([
-      'scalar_mix sources 0..2 of 4',
-      'scalar_mix sources 2..4 of 4',
-    ]);
+    expect(
+      plan.steps
+        .filter((s) => s.label.includes('scalar_mix'))
+        .map((s) => s.label.replace(/^%\d+ /, '')),
+    ).toEqual(['scalar_mix sources 0..2 of 4', 'scalar_mix sources 2..4 of 4']);
   });
 });

@@ -10,10 +10,21 @@ import type { Graph, NodeOf } from '../../src/ir/graph.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
 import { lowerModel } from '../../src/ir/lower/index.ts';
 import { verifyGraph } from '../../src/ir/verify.ts';
-import { attn, attnres, logits, mlp, randomizedWeights, relError, routingModel, tokens } from './support.ts';
+import {
+  attn,
+  attnres,
+  logits,
+  mlp,
+  randomizedWeights,
+  relError,
+  routingModel,
+  tokens,
+} from './support.ts';
 
-const nodesOf = <O extends NodeOf<'depth_attention'>['op'] | 'scalar_mix' | 'param' | 'linear'>(graph: Graph, op: O) =>
-  graph.nodes.filter((n): n is NodeOf<O> => n.op === op);
+const nodesOf = <O extends NodeOf<'depth_attention'>['op'] | 'scalar_mix' | 'param' | 'linear'>(
+  graph: Graph,
+  op: O,
+) => graph.nodes.filter((n): n is NodeOf<O> => n.op === op);
 
 function meanOf(rows: readonly Float32Array[]): Float64Array {
   const out = new Float64Array(rows[0].length);
@@ -25,7 +36,8 @@ describe('depth_attention', () => {
   it('is the softmax over RMS-normed keys of the raw values (hand-computed, d = 2)', () => {
     const g = new GraphBuilder('depth', 4);
     const ids = g.tokens(noSpan);
-    const table = (name: string) => g.embedding(g.param(name, [1, 2], { kind: 'zeros' }, noSpan), ids, noSpan);
+    const table = (name: string) =>
+      g.embedding(g.param(name, [1, 2], { kind: 'zeros' }, noSpan), ids, noSpan);
     const a = table('a');
     const b = table('b');
     const query = g.param('q', [2], { kind: 'zeros' }, noSpan);
@@ -91,21 +103,35 @@ describe('Attention Residuals', () => {
   });
 
   it('final: last reads the last block sum (full: the last branch output alone)', () => {
-    const graph = lowerModel(routingModel({ layers: 2, residual: attnres(2, 'last'), finalNorm: false }));
-    const head = graph.nodes.find((n): n is NodeOf<'linear'> => n.op === 'linear' && graph.nodes[n.weight].op === 'param' && (graph.nodes[n.weight] as NodeOf<'param'>).name === 'head.weight')!;
+    const graph = lowerModel(
+      routingModel({ layers: 2, residual: attnres(2, 'last'), finalNorm: false }),
+    );
+    const head = graph.nodes.find(
+      (n): n is NodeOf<'linear'> =>
+        n.op === 'linear' &&
+        graph.nodes[n.weight].op === 'param' &&
+        (graph.nodes[n.weight] as NodeOf<'param'>).name === 'head.weight',
+    )!;
     const lastSum = graph.nodes[head.x] as NodeOf<'binary'>;
     expect(lastSum.op).toBe('binary');
     const mixes = nodesOf(graph, 'depth_attention');
     expect(mixes).toHaveLength(4);
     expect(lastSum.a).toBe(mixes[3].sources[2]); // v3, the partial sum sublayer 4 saw
-    const full = lowerModel(routingModel({ layers: 1, residual: attnres(null, 'last'), finalNorm: false }));
+    const full = lowerModel(
+      routingModel({ layers: 1, residual: attnres(null, 'last'), finalNorm: false }),
+    );
     const fullHead = full.nodes.filter((n) => n.op === 'linear').at(-1) as NodeOf<'linear'>;
     expect(full.nodes[fullHead.x].op).toBe('linear'); // the MLP's down projection, v_L
   });
 });
 
 describe('layer programs', () => {
-  const copyLayer = (weights: Map<string, Float32Array>, from: number, to: number, keep?: RegExp) => {
+  const copyLayer = (
+    weights: Map<string, Float32Array>,
+    from: number,
+    to: number,
+    keep?: RegExp,
+  ) => {
     for (const [name, data] of [...weights]) {
       if (name.startsWith(`layers.${from}.`) && !keep?.test(name))
         weights.set(name.replace(`layers.${from}.`, `layers.${to}.`), data);
@@ -113,7 +139,9 @@ describe('layer programs', () => {
   };
 
   it('a dropped sublayer leaves the stream unchanged (as if its output were zero)', () => {
-    const dropped = lowerModel(routingModel({ sublayers: (i) => (i === 1 ? [attn(16)] : [attn(16), mlp()]) }));
+    const dropped = lowerModel(
+      routingModel({ sublayers: (i) => (i === 1 ? [attn(16)] : [attn(16), mlp()]) }),
+    );
     const zeroed = lowerModel(routingModel());
     const weights = randomizedWeights(zeroed);
     weights.get('layers.1.mlp.down.weight')!.fill(0);
@@ -127,7 +155,9 @@ describe('layer programs', () => {
     const names = nodesOf(repeated, 'param').map((p) => p.name);
     expect(names.filter((n) => n === 'layers.1.attn.q.weight')).toHaveLength(1);
     expect(names.some((n) => n.startsWith('layers.2.'))).toBe(false);
-    const q1 = repeated.nodes.find((n) => n.op === 'param' && n.name === 'layers.1.attn.q.weight')!.id;
+    const q1 = repeated.nodes.find(
+      (n) => n.op === 'param' && n.name === 'layers.1.attn.q.weight',
+    )!.id;
     expect(nodesOf(repeated, 'linear').filter((l) => l.weight === q1)).toHaveLength(2);
 
     const unrolled = lowerModel(routingModel({ layers: 3 }));
@@ -137,13 +167,18 @@ describe('layer programs', () => {
   });
 
   it('shared weights (WideNet) appear once while every layer keeps its own norms', () => {
-    const sharedSublayers = () => [{ ...attn(16), weightsLayer: 0 }, { ...mlp(), weightsLayer: 0 }];
+    const sharedSublayers = () => [
+      { ...attn(16), weightsLayer: 0 },
+      { ...mlp(), weightsLayer: 0 },
+    ];
     const shared = lowerModel(routingModel({ layers: 3, sublayers: sharedSublayers }));
     verifyGraph(shared);
     const names = nodesOf(shared, 'param').map((p) => p.name);
     expect(names.filter((n) => n === 'layers.0.mlp.up.weight')).toHaveLength(1);
     expect(names.some((n) => /^layers\.[12]\.(attn|mlp)\.(q|k|v|o|up|down)\./.test(n))).toBe(false);
-    expect(names).toEqual(expect.arrayContaining(['layers.1.attn.norm.weight', 'layers.2.mlp.norm.weight']));
+    expect(names).toEqual(
+      expect.arrayContaining(['layers.1.attn.norm.weight', 'layers.2.mlp.norm.weight']),
+    );
 
     const separate = lowerModel(routingModel({ layers: 3 }));
     const weights = randomizedWeights(separate);
@@ -157,7 +192,8 @@ describe('layer programs', () => {
     const o = { layers: 1, finalNorm: false } as const;
     const parallel = lowerModel(routingModel({ ...o, parallel: true }));
     const weights = randomizedWeights(parallel);
-    const run = (sublayers: () => ReturnType<typeof attn>[]) => logits(lowerModel(routingModel({ ...o, sublayers })), weights, tokens);
+    const run = (sublayers: () => ReturnType<typeof attn>[]) =>
+      logits(lowerModel(routingModel({ ...o, sublayers })), weights, tokens);
     const a = run(() => [attn(16)]);
     const m = run(() => [mlp()]);
     const none = run(() => []);
@@ -170,7 +206,9 @@ describe('layer programs', () => {
 
 describe('output-side routing', () => {
   it('a scalar mix with equal logits is the mean of the chosen states', () => {
-    const graph = lowerModel(routingModel({ layers: 2, output: { kind: 'scalar_mix', sources: [0, 2], span: noSpan } }));
+    const graph = lowerModel(
+      routingModel({ layers: 2, output: { kind: 'scalar_mix', sources: [0, 2], span: noSpan } }),
+    );
     verifyGraph(graph);
     const weights = randomizedWeights(graph);
     weights.get('output_mix.logits')!.fill(2.5);
@@ -182,14 +220,18 @@ describe('output-side routing', () => {
   });
 
   it('mixing only the last layer is the plain model', () => {
-    const mixed = lowerModel(routingModel({ layers: 2, output: { kind: 'scalar_mix', sources: [2], span: noSpan } }));
+    const mixed = lowerModel(
+      routingModel({ layers: 2, output: { kind: 'scalar_mix', sources: [2], span: noSpan } }),
+    );
     const plain = lowerModel(routingModel({ layers: 2 }));
     const weights = randomizedWeights(mixed);
     expect(logits(mixed, weights, tokens)).toEqual(logits(plain, weights, tokens));
   });
 
   it('SurfaceFusion with λ = 1 is log_softmax of the plain logits', () => {
-    const fused = lowerModel(routingModel({ output: { kind: 'surface_fusion', lambda: 1, span: noSpan } }));
+    const fused = lowerModel(
+      routingModel({ output: { kind: 'surface_fusion', lambda: 1, span: noSpan } }),
+    );
     verifyGraph(fused);
     const weights = randomizedWeights(fused);
     const plain = logits(lowerModel(routingModel()), weights, tokens);
@@ -205,10 +247,16 @@ describe('output-side routing', () => {
   });
 
   it('SurfaceFusion with λ = 0.8 uses the attention path', () => {
-    const fused = lowerModel(routingModel({ output: { kind: 'surface_fusion', lambda: 0.8, span: noSpan } }));
-    const one = lowerModel(routingModel({ output: { kind: 'surface_fusion', lambda: 1, span: noSpan } }));
+    const fused = lowerModel(
+      routingModel({ output: { kind: 'surface_fusion', lambda: 0.8, span: noSpan } }),
+    );
+    const one = lowerModel(
+      routingModel({ output: { kind: 'surface_fusion', lambda: 1, span: noSpan } }),
+    );
     const weights = randomizedWeights(fused);
-    expect(relError(logits(fused, weights, tokens), logits(one, weights, tokens))).toBeGreaterThan(1e-3);
+    expect(relError(logits(fused, weights, tokens), logits(one, weights, tokens))).toBeGreaterThan(
+      1e-3,
+    );
   });
 });
 
@@ -224,17 +272,37 @@ describe('combinations without a defined meaning are user errors (E0501)', () =>
   };
   it.each([
     ['AttnRes with a parallel layer', routingModel({ residual: attnres(null), parallel: true })],
-    ['AttnRes with a post-norm sublayer', routingModel({ residual: attnres(2), sublayers: () => [{ ...mlp(), placement: 'post' }] })],
-    ['a scalar mix under AttnRes', routingModel({ residual: attnres(null), output: { kind: 'scalar_mix', sources: [0, 1], span: noSpan } })],
-    ['a scalar mix of a layer that does not run', routingModel({ layers: 2, output: { kind: 'scalar_mix', sources: [0, 3], span: noSpan } })],
+    [
+      'AttnRes with a post-norm sublayer',
+      routingModel({ residual: attnres(2), sublayers: () => [{ ...mlp(), placement: 'post' }] }),
+    ],
+    [
+      'a scalar mix under AttnRes',
+      routingModel({
+        residual: attnres(null),
+        output: { kind: 'scalar_mix', sources: [0, 1], span: noSpan },
+      }),
+    ],
+    [
+      'a scalar mix of a layer that does not run',
+      routingModel({ layers: 2, output: { kind: 'scalar_mix', sources: [0, 3], span: noSpan } }),
+    ],
   ])('%s', (_name, config) => {
     expect(codeOf(() => lowerModel(config))).toBe('E0501');
   });
 });
 
 it('prints list operands', () => {
-  const text = printGraph(lowerModel(routingModel({ layers: 1, residual: attnres(null), output: undefined })));
-  expect(text).toMatch(/= depth_attention \[%\d+, %\d+\], query=%\d+, key_gain=%\d+, eps=0\.000001 : \[T, 16\] f32/);
-  const mixed = printGraph(lowerModel(routingModel({ layers: 1, output: { kind: 'scalar_mix', sources: [0, 1], span: noSpan } })));
+  const text = printGraph(
+    lowerModel(routingModel({ layers: 1, residual: attnres(null), output: undefined })),
+  );
+  expect(text).toMatch(
+    /= depth_attention \[%\d+, %\d+\], query=%\d+, key_gain=%\d+, eps=0\.000001 : \[T, 16\] f32/,
+  );
+  const mixed = printGraph(
+    lowerModel(
+      routingModel({ layers: 1, output: { kind: 'scalar_mix', sources: [0, 1], span: noSpan } }),
+    ),
+  );
   expect(mixed).toMatch(/= scalar_mix \[%\d+, %\d+\], logits=%\d+ : \[T, 16\] f32/);
 });

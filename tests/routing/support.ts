@@ -24,7 +24,15 @@ export const rms = (d: number): NormConfig => preludeNorm('rms', 'rmsnorm', d, {
 export function attn(d: number, heads = 2): SublayerConfig {
   return {
     name: 'attn',
-    module: { kind: 'attention', heads, kvHeads: heads, headDim: d / heads, causal: true, bias: false, rope: { base: 10000 } },
+    module: {
+      kind: 'attention',
+      heads,
+      kvHeads: heads,
+      headDim: d / heads,
+      causal: true,
+      bias: false,
+      rope: { base: 10000 },
+    },
     placement: 'pre',
     norm: rms(d),
     span: noSpan,
@@ -32,7 +40,13 @@ export function attn(d: number, heads = 2): SublayerConfig {
 }
 
 export function mlp(hidden = 24, d = 16): SublayerConfig {
-  return { name: 'mlp', module: { kind: 'mlp', hidden, act: 'gelu_tanh', bias: true }, placement: 'pre', norm: rms(d), span: noSpan };
+  return {
+    name: 'mlp',
+    module: { kind: 'mlp', hidden, act: 'gelu_tanh', bias: true },
+    placement: 'pre',
+    norm: rms(d),
+    span: noSpan,
+  };
 }
 
 export interface RoutingOptions {
@@ -80,7 +94,10 @@ export function routingModel(o: RoutingOptions = {}): ModelConfig {
   };
 }
 
-export function attnres(blockSize: number | null, final: 'attend' | 'last' = 'attend'): ResidualConfig {
+export function attnres(
+  blockSize: number | null,
+  final: 'attend' | 'last' = 'attend',
+): ResidualConfig {
   return { kind: 'attnres', blockSize, final, eps: 1e-6, span: noSpan };
 }
 
@@ -89,13 +106,22 @@ export function randomizedWeights(graph: Graph, seed = 3, std = 0.3): Map<string
   const weights = randomWeights(graph, seed);
   for (const p of params(graph)) {
     const data = weights.get(p.name)!;
-    fillNormal(data, p.name.includes('norm') || p.name.endsWith('key_gain') ? 0.2 : std, hash128(`${seed}:${p.name}`));
-    if (p.name.includes('norm') || p.name.endsWith('key_gain')) for (let i = 0; i < data.length; i++) data[i] += 1;
+    fillNormal(
+      data,
+      p.name.includes('norm') || p.name.endsWith('key_gain') ? 0.2 : std,
+      hash128(`${seed}:${p.name}`),
+    );
+    if (p.name.includes('norm') || p.name.endsWith('key_gain'))
+      for (let i = 0; i < data.length; i++) data[i] += 1;
   }
   return weights;
 }
 
-export function logits(graph: Graph, weights: ReadonlyMap<string, Float32Array>, tokens: Int32Array): Float32Array {
+export function logits(
+  graph: Graph,
+  weights: ReadonlyMap<string, Float32Array>,
+  tokens: Int32Array,
+): Float32Array {
   return interpret(graph, weights, tokens).outputs.get('logits')!;
 }
 

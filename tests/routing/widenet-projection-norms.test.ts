@@ -13,7 +13,9 @@ it('shared attention weights, per-layer q/k norms', () => {
   const { graph, diagnostics } = compileSource(source, 'widenet-qk.arch');
   expect(diagnostics).toEqual([]);
   const names = params(graph!).map((p) => p.name);
-  expect(names.filter((n) => /^layers\.\d+\.attn\.q\.weight$/.test(n))).toEqual(['layers.0.attn.q.weight']);
+  expect(names.filter((n) => /^layers\.\d+\.attn\.q\.weight$/.test(n))).toEqual([
+    'layers.0.attn.q.weight',
+  ]);
   const qNorms = names.filter((n) => /^layers\.\d+\.attn\.q_norm\.weight$/.test(n));
   expect(qNorms).toHaveLength(8);
 });

@@ -30,7 +30,15 @@ export function gpt2Config(o: GptOptions = {}): ModelConfig {
   const sublayers: SublayerConfig[] = [
     {
       name: 'attn',
-      module: { kind: 'attention', heads, kvHeads: heads, headDim: d / heads, causal: true, bias: true, rope: null },
+      module: {
+        kind: 'attention',
+        heads,
+        kvHeads: heads,
+        headDim: d / heads,
+        causal: true,
+        bias: true,
+        rope: null,
+      },
       placement,
       norm,
       span: noSpan,
@@ -66,7 +74,13 @@ export function llamaConfig(o: GptOptions & { kvHeads?: number } = {}): ModelCon
       norm: rms,
       span: noSpan,
     },
-    { name: 'mlp', module: { kind: 'mlp', hidden: o.hidden ?? 172, act: 'swiglu', bias: false }, placement: 'pre', norm: rms, span: noSpan },
+    {
+      name: 'mlp',
+      module: { kind: 'mlp', hidden: o.hidden ?? 172, act: 'swiglu', bias: false },
+      placement: 'pre',
+      norm: rms,
+      span: noSpan,
+    },
   ];
   return model('tiny_llama', o, d, false, sublayers, rms, o.tied ?? false);
 }

@@ -21,7 +21,18 @@ export const checkCommand: Command = {
     const compiled = compileSource(source.text, source.file);
     const ok = compiled.optimized !== undefined;
     if (io.json) {
-      io.out(JSON.stringify({ ok, file: source.file, diagnostics: compiled.diagnostics, summary: ok ? summary(compiled) : undefined }, null, 2));
+      io.out(
+        JSON.stringify(
+          {
+            ok,
+            file: source.file,
+            diagnostics: compiled.diagnostics,
+            summary: ok ? summary(compiled) : undefined,
+          },
+          null,
+          2,
+        ),
+      );
       return ok ? 0 : 1;
     }
     reportDiagnostics(compiled.diagnostics, io);
@@ -35,7 +46,14 @@ function summary(compiled: ReturnType<typeof compileSource>) {
   const graph = compiled.graph!;
   const params = graph.nodes.filter((n) => n.op === 'param');
   const count = params.reduce((s, n) => s + (n.shape as number[]).reduce((a, b) => a * b, 1), 0);
-  return { model: m.name, layers: m.layers.length, d: m.d, vocab: m.vocab, parameters: count, nodes: graph.nodes.length };
+  return {
+    model: m.name,
+    layers: m.layers.length,
+    d: m.d,
+    vocab: m.vocab,
+    parameters: count,
+    nodes: graph.nodes.length,
+  };
 }
 
 export function describe(compiled: ReturnType<typeof compileSource>): string {

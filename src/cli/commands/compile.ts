@@ -9,20 +9,35 @@ import { planGraph } from '../../codegen/plan.ts';
 import { ArchcError } from '../../diagnostics.ts';
 import { printGraph } from '../../ir/print.ts';
 import type { Command } from '../main.ts';
-import { listOption, numberOption, parseCommandLine, usageError, type CommandSpec } from '../options.ts';
+import {
+  listOption,
+  numberOption,
+  parseCommandLine,
+  usageError,
+  type CommandSpec,
+} from '../options.ts';
 import { compileOrThrow, readSource } from '../source.ts';
 import { matmulOption, matmulSpecOption } from './matmul-option.ts';
 import { passOptions, passSpecOptions } from './pass-options.ts';
 
 /** WebGPU's default limits: what any conformant device offers without asking for more. */
-export const defaultLimits = { maxStorageBufferBindingSize: 134_217_728, maxBufferSize: 268_435_456 };
+export const defaultLimits = {
+  maxStorageBufferBindingSize: 134_217_728,
+  maxBufferSize: 268_435_456,
+};
 
 const spec: CommandSpec = {
   name: 'compile',
-  usage: 'archc compile FILE.arch -o DIR [--max-binding-bytes N] [--passes a,b] [--no-pass P] [--dump-after P]',
+  usage:
+    'archc compile FILE.arch -o DIR [--max-binding-bytes N] [--passes a,b] [--no-pass P] [--dump-after P]',
   summary: 'compile a .arch file to WGSL kernels, an execution plan and a runnable ES module',
   options: {
-    out: { type: 'string', short: 'o', value: 'DIR', help: 'output folder (created; replaced if it holds an earlier archc output)' },
+    out: {
+      type: 'string',
+      short: 'o',
+      value: 'DIR',
+      help: 'output folder (created; replaced if it holds an earlier archc output)',
+    },
     'max-binding-bytes': {
       type: 'string',
       value: 'N',
@@ -42,12 +57,16 @@ export const compileCommand: Command = {
     if (typeof out !== 'string') throw usageError(spec, 'missing -o DIR');
     const source = readSource(positionals[0]);
     const compiled = compileOrThrow(source, passOptions(spec, values, io));
-    const maxBinding = numberOption(spec, values, 'max-binding-bytes') ?? defaultLimits.maxStorageBufferBindingSize;
+    const maxBinding =
+      numberOption(spec, values, 'max-binding-bytes') ?? defaultLimits.maxStorageBufferBindingSize;
     // No device to ask: the tiled matmul (the GPU default) unless --matmul says otherwise.
     const linear = matmulOption(spec, values, 'a GPU');
     const plan = planGraph(
       compiled.optimized,
-      { maxStorageBufferBindingSize: maxBinding, maxBufferSize: Math.max(maxBinding, defaultLimits.maxBufferSize) },
+      {
+        maxStorageBufferBindingSize: maxBinding,
+        maxBufferSize: Math.max(maxBinding, defaultLimits.maxBufferSize),
+      },
       { linear },
     );
 
@@ -59,15 +78,28 @@ export const compileCommand: Command = {
     try {
       emitPackage(plan, staging);
       writeFileSync(join(staging, 'model.ir.txt'), printGraph(compiled.graph, { spans: true }));
-      writeFileSync(join(staging, 'model.optimized.ir.txt'), printGraph(compiled.optimized, { spans: true }));
+      writeFileSync(
+        join(staging, 'model.optimized.ir.txt'),
+        printGraph(compiled.optimized, { spans: true }),
+      );
       rmSync(target, { recursive: true, force: true });
       renameSync(staging, target);
     } finally {
       rmSync(staging, { recursive: true, force: true });
     }
     const files = readdirSync(target, { recursive: true }).map(String).sort();
-    if (io.json) io.out(JSON.stringify({ ok: true, out: target, files, kernels: plan.kernels.length, steps: plan.steps.length }, null, 2));
-    else io.out(`wrote ${target}: ${plan.kernels.length} kernels, ${plan.steps.length} dispatches (${files.length} files)`);
+    if (io.json)
+      io.out(
+        JSON.stringify(
+          { ok: true, out: target, files, kernels: plan.kernels.length, steps: plan.steps.length },
+          null,
+          2,
+        ),
+      );
+    else
+      io.out(
+        `wrote ${target}: ${plan.kernels.length} kernels, ${plan.steps.length} dispatches (${files.length} files)`,
+      );
     return 0;
   },
 };

@@ -6,12 +6,24 @@ import type { CommandIo } from '../main.ts';
 import { listOption, type CommandSpec, type OptionSpec, type Parsed } from '../options.ts';
 
 export const passSpecOptions: Record<string, OptionSpec> = {
-  passes: { type: 'string', value: 'a,b', help: 'run only these optimization passes (comma-separated)' },
+  passes: {
+    type: 'string',
+    value: 'a,b',
+    help: 'run only these optimization passes (comma-separated)',
+  },
   'no-pass': { type: 'string', value: 'a,b', help: 'skip these passes; `all` skips every pass' },
-  'dump-after': { type: 'string', value: 'PASS', help: 'print the IR after PASS (`lower` for the unoptimized IR)' },
+  'dump-after': {
+    type: 'string',
+    value: 'PASS',
+    help: 'print the IR after PASS (`lower` for the unoptimized IR)',
+  },
 };
 
-export function passOptions(_spec: CommandSpec, values: Parsed['values'], io: CommandIo): CompileOptions {
+export function passOptions(
+  _spec: CommandSpec,
+  values: Parsed['values'],
+  io: CommandIo,
+): CompileOptions {
   const skip = listOption(values, 'no-pass');
   const dumpAfter = typeof values['dump-after'] === 'string' ? values['dump-after'] : undefined;
   const all = skip?.includes('all');
@@ -23,9 +35,12 @@ export function passOptions(_spec: CommandSpec, values: Parsed['values'], io: Co
       ? (pass, graph, report) => {
           if (pass.name !== dumpAfter) return;
           const sites = report.sites.map(
-            (s) => `#   ${s.fired ? 'fired' : 'did not fire'} at ${s.span.file}:${s.span.line} (${s.site}): ${s.detail}`,
+            (s) =>
+              `#   ${s.fired ? 'fired' : 'did not fire'} at ${s.span.file}:${s.span.line} (${s.site}): ${s.detail}`,
           );
-          io.out(`# IR after ${pass.name}\n${sites.join('\n')}${sites.length ? '\n' : ''}${printGraph(graph, { spans: true })}`);
+          io.out(
+            `# IR after ${pass.name}\n${sites.join('\n')}${sites.length ? '\n' : ''}${printGraph(graph, { spans: true })}`,
+          );
         }
       : undefined,
   };

@@ -13,23 +13,54 @@ import { bindWeights } from '../../weights/bind.ts';
 import { randomWeights } from '../../weights/random.ts';
 import { readSafetensorsFile } from '../../weights/safetensors.ts';
 import type { Command, CommandIo } from '../main.ts';
-import { numberOption, parseCommandLine, usageError, type CommandSpec, type Parsed } from '../options.ts';
+import {
+  numberOption,
+  parseCommandLine,
+  usageError,
+  type CommandSpec,
+  type Parsed,
+} from '../options.ts';
 import { compileOrThrow, readSource } from '../source.ts';
 import { matmulOption, matmulSpecOption } from './matmul-option.ts';
 import { passOptions, passSpecOptions } from './pass-options.ts';
 
 const spec: CommandSpec = {
   name: 'run',
-  usage: 'archc run FILE.arch [--weights F.safetensors] [--tokens 1,2,3 | --seq N] [--verify] [--matmul tiled|blocked]',
-  summary: 'compile and run a model on the WebGPU device, optionally verified against the CPU reference',
+  usage:
+    'archc run FILE.arch [--weights F.safetensors] [--tokens 1,2,3 | --seq N] [--verify] [--matmul tiled|blocked]',
+  summary:
+    'compile and run a model on the WebGPU device, optionally verified against the CPU reference',
   options: {
-    weights: { type: 'string', value: 'FILE', help: 'safetensors weights (canonical, HF GPT-2 or HF LLaMA names); default: seeded random' },
-    seed: { type: 'string', value: 'N', help: 'seed for random weights and random tokens (default 0)' },
+    weights: {
+      type: 'string',
+      value: 'FILE',
+      help: 'safetensors weights (canonical, HF GPT-2 or HF LLaMA names); default: seeded random',
+    },
+    seed: {
+      type: 'string',
+      value: 'N',
+      help: 'seed for random weights and random tokens (default 0)',
+    },
     tokens: { type: 'string', value: '1,2,3', help: 'input token ids, comma-separated' },
-    seq: { type: 'string', value: 'N', help: 'sequence length of seeded random tokens when --tokens is absent (default 64)' },
-    top: { type: 'string', value: 'K', help: 'how many next-token candidates to print (default 5)' },
-    verify: { type: 'boolean', help: 'compare all logits with the CPU reference interpreter; exit 1 if over tolerance' },
-    tolerance: { type: 'string', value: 'X', help: 'max relative error allowed by --verify (default 1e-4, f32)' },
+    seq: {
+      type: 'string',
+      value: 'N',
+      help: 'sequence length of seeded random tokens when --tokens is absent (default 64)',
+    },
+    top: {
+      type: 'string',
+      value: 'K',
+      help: 'how many next-token candidates to print (default 5)',
+    },
+    verify: {
+      type: 'boolean',
+      help: 'compare all logits with the CPU reference interpreter; exit 1 if over tolerance',
+    },
+    tolerance: {
+      type: 'string',
+      value: 'X',
+      help: 'max relative error allowed by --verify (default 1e-4, f32)',
+    },
     backend: { type: 'string', value: 'B', help: 'auto (default), vulkan or opengl' },
     ...matmulSpecOption,
     ...passSpecOptions,
@@ -75,7 +106,10 @@ export const runCommand: Command = {
     const vocab = logits.length / tokens.length;
     const last = logits.subarray(logits.length - vocab);
     const best = topK(last, top);
-    const probs = softmaxAt(last, best.map(([i]) => i));
+    const probs = softmaxAt(
+      last,
+      best.map(([i]) => i),
+    );
     const report = {
       ok: true,
       model: compiled.model.name,
@@ -84,9 +118,17 @@ export const runCommand: Command = {
       dispatches: plan.steps.length,
       weights: weights.source,
       tokens: tokens.length,
-      timesMs: { compile: compileMs, weights: weightsMs, upload: uploadMs, firstForward: firstMs, forward: forwardMs },
+      timesMs: {
+        compile: compileMs,
+        weights: weightsMs,
+        upload: uploadMs,
+        firstForward: firstMs,
+        forward: forwardMs,
+      },
       next: best.map(([id, logit], k) => ({ id, logit, p: probs[k] })),
-      verify: undefined as undefined | { maxAbs: number; maxRel: number; tolerance: number; ok: boolean; referenceMs: number },
+      verify: undefined as
+        | undefined
+        | { maxAbs: number; maxRel: number; tolerance: number; ok: boolean; referenceMs: number },
     };
     if (!stable) throw new ArchcError(nondeterministic());
 
@@ -94,7 +136,12 @@ export const runCommand: Command = {
       const t4 = performance.now();
       const reference = interpret(compiled.graph, weights.map, tokens).outputs.get('logits')!;
       const diff = compareTensors(logits, reference);
-      report.verify = { ...diff, tolerance, ok: diff.maxRel <= tolerance, referenceMs: performance.now() - t4 };
+      report.verify = {
+        ...diff,
+        tolerance,
+        ok: diff.maxRel <= tolerance,
+        referenceMs: performance.now() - t4,
+      };
       report.ok = report.verify.ok;
     }
     print(report, io);
@@ -110,12 +157,18 @@ function print(r: any, io: CommandIo): void {
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
   io.out(`device:   ${r.device} (matmul: ${r.matmul}, ${r.dispatches} dispatches)`);
   io.out(`model:    ${r.model}, ${r.tokens} tokens, weights: ${r.weights}`);
-  io.out(`times:    compile ${s(r.timesMs.compile)}, weights ${s(r.timesMs.weights)}, upload ${s(r.timesMs.upload)}, first forward ${s(r.timesMs.firstForward)} (includes shader compilation), forward ${s(r.timesMs.forward)}`);
-  io.out(`next token (last position): ${r.next.map((n: any) => `${n.id} (p=${n.p.toFixed(4)})`).join(', ')}`);
+  io.out(
+    `times:    compile ${s(r.timesMs.compile)}, weights ${s(r.timesMs.weights)}, upload ${s(r.timesMs.upload)}, first forward ${s(r.timesMs.firstForward)} (includes shader compilation), forward ${s(r.timesMs.forward)}`,
+  );
+  io.out(
+    `next token (last position): ${r.next.map((n: any) => `${n.id} (p=${n.p.toFixed(4)})`).join(', ')}`,
+  );
   if (r.verify) {
     const v = r.verify;
     const verdict = v.ok ? 'OK' : 'FAILED';
-    io.out(`verify:   max abs diff ${v.maxAbs.toExponential(2)}, max rel diff ${v.maxRel.toExponential(2)} vs the CPU reference (${s(v.referenceMs)}); tolerance ${v.tolerance} — ${verdict}`);
+    io.out(
+      `verify:   max abs diff ${v.maxAbs.toExponential(2)}, max rel diff ${v.maxRel.toExponential(2)} vs the CPU reference (${s(v.referenceMs)}); tolerance ${v.tolerance} — ${verdict}`,
+    );
   }
 }
 
@@ -126,12 +179,16 @@ function parseBackend(values: Parsed['values']): 'auto' | 'vulkan' | 'opengl' {
 }
 
 function inputTokens(values: Parsed['values'], graph: Graph, seed: number): Int32Array {
-  const vocab = graph.nodes.find((n) => n.op === 'param' && n.name === 'embed.tokens.weight')!.shape[0] as number;
+  const vocab = graph.nodes.find((n) => n.op === 'param' && n.name === 'embed.tokens.weight')!
+    .shape[0] as number;
   if (typeof values.tokens === 'string') {
     const parts = values.tokens.split(',').map((t) => t.trim());
     const ids = parts.map(Number);
-    const bad = parts.findIndex((t, i) => t === '' || !Number.isInteger(ids[i]) || ids[i] < 0 || ids[i] >= vocab);
-    if (bad >= 0) throw usageError(spec, `--tokens: \`${parts[bad]}\` is not a token id in [0, ${vocab})`);
+    const bad = parts.findIndex(
+      (t, i) => t === '' || !Number.isInteger(ids[i]) || ids[i] < 0 || ids[i] >= vocab,
+    );
+    if (bad >= 0)
+      throw usageError(spec, `--tokens: \`${parts[bad]}\` is not a token id in [0, ${vocab})`);
     checkLength(ids.length, graph);
     return Int32Array.from(ids);
   }
@@ -147,7 +204,10 @@ function inputTokens(values: Parsed['values'], graph: Graph, seed: number): Int3
 
 function checkLength(n: number, graph: Graph): void {
   if (n > graph.maxSeq) {
-    throw usageError(spec, `${n} tokens exceed the model's context of ${graph.maxSeq} (ctx in the .arch file)`);
+    throw usageError(
+      spec,
+      `${n} tokens exceed the model's context of ${graph.maxSeq} (ctx in the .arch file)`,
+    );
   }
 }
 

@@ -29,7 +29,12 @@ export interface DepthAttentionKey {
 }
 
 /** Storage bindings a dispatch needs besides its sources (query and gain, then state / y). */
-export const depthOverhead: Readonly<Record<DepthMode, number>> = { single: 3, first: 4, middle: 4, last: 5 };
+export const depthOverhead: Readonly<Record<DepthMode, number>> = {
+  single: 3,
+  first: 4,
+  middle: 4,
+  last: 5,
+};
 
 const pairSumPrelude = `
 var<workgroup> partial: array<vec2<f32>, ${ROW_THREADS}>;
@@ -55,10 +60,12 @@ export function depthAttentionKernel(k: DepthAttentionKey): Kernel {
     ...ids.map((i) => ({ name: `v${i}`, access: 'read' as const })),
     { name: 'query', access: 'read' },
     { name: 'gain', access: 'read' },
-    ...(k.mode === 'single' ? [] : [
-      { name: 'stat', access: 'read_write' as const },
-      { name: 'acc', access: 'read_write' as const },
-    ]),
+    ...(k.mode === 'single'
+      ? []
+      : [
+          { name: 'stat', access: 'read_write' as const },
+          { name: 'acc', access: 'read_write' as const },
+        ]),
     ...(writesY ? [{ name: 'y', access: 'read_write' as const }] : []),
   ];
   const logits = ids
@@ -115,9 +122,16 @@ ${saveState}`,
 }
 
 /** How many sources each dispatch takes: one `single`, or first, middle…, last. */
-export function depthChunks(count: number, storageBuffers: number, chunk = Infinity): { mode: DepthMode; count: number }[] {
+export function depthChunks(
+  count: number,
+  storageBuffers: number,
+  chunk = Infinity,
+): { mode: DepthMode; count: number }[] {
   const room = (mode: DepthMode) => Math.min(chunk, storageBuffers - depthOverhead[mode]);
-  invariant(room('last') >= 1 && room('first') >= 1, `depth_attention needs ${depthOverhead.last + 1} storage bindings`);
+  invariant(
+    room('last') >= 1 && room('first') >= 1,
+    `depth_attention needs ${depthOverhead.last + 1} storage bindings`,
+  );
   if (count <= room('single')) return [{ mode: 'single', count }];
   const chunks = [{ mode: 'first' as DepthMode, count: Math.min(room('first'), count - 1) }];
   let left = count - chunks[0].count;
@@ -140,8 +154,14 @@ export function lowerDepthAttention(b: PlanBuilder, node: DepthAttentionNode): v
     chunks.length === 1
       ? []
       : [
-          b.addBuffer('activation', `%${node.id} depth_attention state (m, ℓ)`, { perT: 8, fixed: 0 }),
-          b.addBuffer('activation', `%${node.id} depth_attention partial output`, { perT: 4 * d, fixed: 0 }),
+          b.addBuffer('activation', `%${node.id} depth_attention state (m, ℓ)`, {
+            perT: 8,
+            fixed: 0,
+          }),
+          b.addBuffer('activation', `%${node.id} depth_attention partial output`, {
+            perT: 4 * d,
+            fixed: 0,
+          }),
         ];
   let start = 0;
   for (const { mode, count } of chunks) {

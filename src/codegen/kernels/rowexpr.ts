@@ -182,7 +182,9 @@ export function rowExprKernel(spec: RowExprKernelSpec): Kernel {
     '}',
   );
 
-  const trees = new Map(analysis.reductions.map((r) => [reductionWgsl[r.fn].tree, reductionWgsl[r.fn].combine]));
+  const trees = new Map(
+    analysis.reductions.map((r) => [reductionWgsl[r.fn].tree, reductionWgsl[r.fn].combine]),
+  );
   const prelude = [
     analysis.reductions.length > 0 ? `var<workgroup> partial: array<f32, ${WG}>;` : '',
     ...groupArrays.map((r) => `var<workgroup> g${r.slot}: array<f32, ${groups}>;`),
@@ -227,5 +229,11 @@ export function lowerRowExpr(b: PlanBuilder, node: RowExprNode): void {
   const kernel = rowExprKernel({ expr: node.expr, width, groups: node.groups, params });
   const inputs = [b.whole(node.x, node), ...used.map((i) => b.whole(node.params[i], node))];
   const y = b.placeActivation(node, false).shards[0].buffer;
-  b.addStep(kernel, `%${node.id} rowexpr ${node.label} [T, ${width}]`, [...inputs, y], [], [T, one, one]);
+  b.addStep(
+    kernel,
+    `%${node.id} rowexpr ${node.label} [T, ${width}]`,
+    [...inputs, y],
+    [],
+    [T, one, one],
+  );
 }

@@ -57,7 +57,10 @@ export function lowerScalarMix(b: PlanBuilder, node: ScalarMixNode): void {
   const sources = node.sources.map((id) => b.whole(id, node));
   const logits = b.whole(node.logits, node);
   const y = b.placeActivation(node, false).shards[0].buffer;
-  const room = Math.max(1, Math.min(b.options.depthChunk ?? Infinity, b.options.storageBuffers - 2));
+  const room = Math.max(
+    1,
+    Math.min(b.options.depthChunk ?? Infinity, b.options.storageBuffers - 2),
+  );
   for (let start = 0; start < sources.length; start += room) {
     const chunk = sources.slice(start, start + room);
     b.addStep(

@@ -40,7 +40,14 @@ const binary: Readonly<Record<RowBinaryFn, (a: number, b: number) => number>> = 
 
 /** Each reduction as (start value, step, finish with the element count). */
 const reducers: Readonly<
-  Record<RowReduceFn, { init: number; step: (acc: number, v: number) => number; finish: (acc: number, n: number) => number }>
+  Record<
+    RowReduceFn,
+    {
+      init: number;
+      step: (acc: number, v: number) => number;
+      finish: (acc: number, n: number) => number;
+    }
+  >
 > = {
   sum: { init: 0, step: (acc, v) => acc + v, finish: (acc) => acc },
   mean: { init: 0, step: (acc, v) => acc + v, finish: (acc, n) => acc / n },

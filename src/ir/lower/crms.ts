@@ -53,15 +53,22 @@ export function usesCrms(model: ModelConfig): boolean {
 /** The Pre-LN model a CRMSNorm model rewrites; throws where the rewrite is not exact. */
 export function preLnModel(model: ModelConfig): ModelConfig {
   const why = (what: string, span = model.span) =>
-    unsupported(`CRMSNorm needs ${what}`, 'CRMSNorm is an exact rewrite of a Pre-LN model only; use rmsnorm or layernorm here', span);
-  if (model.residual && model.residual.kind !== 'add') throw why('the standard residual add', model.residual.span);
-  if (model.output && model.output.kind !== 'final') throw why('the plain final output', model.output.span);
+    unsupported(
+      `CRMSNorm needs ${what}`,
+      'CRMSNorm is an exact rewrite of a Pre-LN model only; use rmsnorm or layernorm here',
+      span,
+    );
+  if (model.residual && model.residual.kind !== 'add')
+    throw why('the standard residual add', model.residual.span);
+  if (model.output && model.output.kind !== 'final')
+    throw why('the plain final output', model.output.span);
   if (model.embed.norm) throw why('no norm after the embedding', model.embed.span);
   const ln = (norm: NormConfig): NormConfig => (isCrms(norm) ? preLn(norm, model.d) : norm);
   const layers = model.layers.map((layer) => ({
     ...layer,
     sublayers: layer.sublayers.map((s) => {
-      if (s.placement !== 'pre' || !isCrms(s.norm)) throw why('every sublayer pre-normed by a CRMSNorm', s.span);
+      if (s.placement !== 'pre' || !isCrms(s.norm))
+        throw why('every sublayer pre-normed by a CRMSNorm', s.span);
       return { ...s, norm: ln(s.norm!) };
     }),
   }));
@@ -95,7 +102,8 @@ export function crmsRewrite(graph: Graph, model: ModelConfig): Graph {
   const lnEps = preLnNorms(model);
   const epsOf = new Map<NodeId, number>();
   const consumers = new Map<NodeId, Node[]>();
-  for (const n of nodes) for (const input of inputsOf(n)) consumers.set(input, [...(consumers.get(input) ?? []), n]);
+  for (const n of nodes)
+    for (const input of inputsOf(n)) consumers.set(input, [...(consumers.get(input) ?? []), n]);
   const stream = new Set<NodeId>();
   const writers = new Set<NodeId>();
   const norms = new Set<NodeId>();
@@ -121,11 +129,15 @@ export function crmsRewrite(graph: Graph, model: ModelConfig): Graph {
   }
   for (const id of stream) {
     for (const c of consumers.get(id) ?? []) {
-      invariant(stream.has(c.id) || norms.has(c.id), () => `%${c.id} (${c.op}) reads the residual stream directly`);
+      invariant(
+        stream.has(c.id) || norms.has(c.id),
+        () => `%${c.id} (${c.op}) reads the residual stream directly`,
+      );
     }
   }
   for (const id of norms) {
-    for (const c of consumers.get(id) ?? []) invariant(readers.has(c.id), () => `%${c.id} reads a stream norm but is not a linear`);
+    for (const c of consumers.get(id) ?? [])
+      invariant(readers.has(c.id), () => `%${c.id} reads a stream norm but is not a linear`);
   }
 
   const out: Node[] = [];
@@ -145,7 +157,10 @@ export function crmsRewrite(graph: Graph, model: ModelConfig): Graph {
     const name = `${fn}(${inputs.map(nameOf).join(', ')})`;
     const existing = derived.get(name);
     if (existing !== undefined) return existing;
-    const id = emit({ op: 'derive', fn, inputs: Object.freeze(inputs), name, shape: Object.freeze(shape) }, like);
+    const id = emit(
+      { op: 'derive', fn, inputs: Object.freeze(inputs), name, shape: Object.freeze(shape) },
+      like,
+    );
     derived.set(name, id);
     return id;
   };
@@ -162,15 +177,31 @@ export function crmsRewrite(graph: Graph, model: ModelConfig): Graph {
     } else if (writers.has(node.id)) {
       const n = copy as unknown as NodeOf<'linear'>;
       const inWidth = out[n.weight].shape[1] as number;
-      const weight = derive('truncate_rows', [derive('center_columns', [n.weight], [d, inWidth], node)], [d - 1, inWidth], node);
-      const bias = n.bias === null ? null : derive('truncate_rows', [derive('center_columns', [n.bias], [d], node)], [d - 1], node);
+      const weight = derive(
+        'truncate_rows',
+        [derive('center_columns', [n.weight], [d, inWidth], node)],
+        [d - 1, inWidth],
+        node,
+      );
+      const bias =
+        n.bias === null
+          ? null
+          : derive('truncate_rows', [derive('center_columns', [n.bias], [d], node)], [d - 1], node);
       map[node.id] = emit({ ...copy, weight, bias, shape: narrow }, node);
     } else if (stream.has(node.id)) {
       map[node.id] = emit({ ...copy, shape: narrow }, node);
     } else if (norms.has(node.id)) {
       const n = node as NodeOf<'rowexpr'>;
       map[node.id] = emit(
-        { op: 'rowexpr', x: map[n.x], params: Object.freeze([]), expr: crmsBody(d, epsOf.get(n.id)!), groups: 1, label: 'crmsnorm', shape: narrow },
+        {
+          op: 'rowexpr',
+          x: map[n.x],
+          params: Object.freeze([]),
+          expr: crmsBody(d, epsOf.get(n.id)!),
+          groups: 1,
+          label: 'crmsnorm',
+          shape: narrow,
+        },
         node,
       );
     } else if (readers.has(node.id)) {
@@ -187,7 +218,10 @@ export function crmsRewrite(graph: Graph, model: ModelConfig): Graph {
       map[node.id] = emit({ ...copy }, node);
     }
   }
-  const result = weightsFirst(out, graph.outputs.map((o) => ({ ...o, node: map[o.node] })));
+  const result = weightsFirst(
+    out,
+    graph.outputs.map((o) => ({ ...o, node: map[o.node] })),
+  );
   verifyGraph({ ...graph, ...result });
   return Object.freeze({ ...graph, ...result });
 }
@@ -196,7 +230,10 @@ export function crmsRewrite(graph: Graph, model: ModelConfig): Graph {
  * The same nodes with every weight (params and derived weights, which read only weights) ahead
  * of the activations, so passes that stack weights of later projections can read them anywhere.
  */
-function weightsFirst(nodes: readonly Node[], outputs: readonly Graph['outputs'][number][]): Pick<Graph, 'nodes' | 'outputs'> {
+function weightsFirst(
+  nodes: readonly Node[],
+  outputs: readonly Graph['outputs'][number][],
+): Pick<Graph, 'nodes' | 'outputs'> {
   const order = [...nodes.filter(isStatic), ...nodes.filter((n) => !isStatic(n))];
   const renumber = new Map(order.map((n, i) => [n.id, i]));
   const map = (id: NodeId) => renumber.get(id)!;
@@ -218,7 +255,10 @@ function crmsBody(d: number, eps: number): RowExpr {
     a: { k: 'binary', fn: 'add', a: squares, b: { k: 'binary', fn: 'mul', a: total, b: total } },
     b: { k: 'const', value: d },
   };
-  const inv: RowExpr = { k: 'unary', fn: 'rsqrt', a: { k: 'binary', fn: 'add', a: meanSquare, b: { k: 'const', value: eps } } };
+  const inv: RowExpr = {
+    k: 'unary',
+    fn: 'rsqrt',
+    a: { k: 'binary', fn: 'add', a: meanSquare, b: { k: 'const', value: eps } },
+  };
   return { k: 'binary', fn: 'mul', a: x, b: inv };
 }
-

@@ -32,10 +32,20 @@ export function lowerModel(model: ModelConfig): Graph {
   const g = new GraphBuilder(model.name, model.ctx);
   const { d } = model;
   const tokens = g.tokens(model.embed.span);
-  const tokenTable = g.param('embed.tokens.weight', [model.vocab, d], normal(weightStd), model.embed.span);
+  const tokenTable = g.param(
+    'embed.tokens.weight',
+    [model.vocab, d],
+    normal(weightStd),
+    model.embed.span,
+  );
   let embedded = g.embedding(tokenTable, tokens, model.embed.span);
   if (model.embed.learnedPositions) {
-    const posTable = g.param('embed.positions.weight', [model.ctx, d], normal(0.01), model.embed.span);
+    const posTable = g.param(
+      'embed.positions.weight',
+      [model.ctx, d],
+      normal(0.01),
+      model.embed.span,
+    );
     embedded = g.binary('add', embedded, g.positions(posTable, model.embed.span), model.embed.span);
   }
   embedded = lowerEmbedNorm(g, embedded, model);

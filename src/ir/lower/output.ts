@@ -42,10 +42,13 @@ export function lowerOutput(
     const weight = model.head.tied
       ? tokenTable
       : g.param('head.weight', [model.vocab, model.d], normal(weightStd), model.head.span);
-    const bias = model.head.bias ? g.param('head.bias', [model.vocab], zeros, model.head.span) : null;
+    const bias = model.head.bias
+      ? g.param('head.bias', [model.vocab], zeros, model.head.span)
+      : null;
     return g.linear(x, weight, bias, model.head.span);
   };
-  const finalNorm = (x: NodeId) => (model.finalNorm ? lowerNorm(g, x, model.finalNorm, 'final_norm', model.d) : x);
+  const finalNorm = (x: NodeId) =>
+    model.finalNorm ? lowerNorm(g, x, model.finalNorm, 'final_norm', model.d) : x;
 
   if (output.kind === 'final') {
     g.output('logits', head(finalNorm(states.last)));

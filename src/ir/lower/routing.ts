@@ -109,7 +109,9 @@ export function lowerResidualLayer(
     const span = s.config.span;
     if (s.config.placement === 'post') {
       const sum = g.binary('add', x, lowerBranch(s, x), span);
-      x = s.config.norm ? lowerNorm(g, sum, s.config.norm, `${s.ownPrefix}.post_norm`, s.context.d) : sum;
+      x = s.config.norm
+        ? lowerNorm(g, sum, s.config.norm, `${s.ownPrefix}.post_norm`, s.context.d)
+        : sum;
     } else {
       x = g.binary('add', x, lowerBranch(s, x), span);
     }
