@@ -27,3 +27,26 @@ export type RowExpr =
       readonly over: 'row' | 'group';
       readonly a: RowExpr;
     };
+
+/** What each elementwise function computes (the interpreter and constant folding share it). */
+export const rowUnaryValue: Readonly<Record<RowUnaryFn, (a: number) => number>> = {
+  neg: (a) => -a,
+  abs: Math.abs,
+  sqrt: Math.sqrt,
+  rsqrt: (a) => 1 / Math.sqrt(a),
+  exp: Math.exp,
+  log: Math.log,
+  tanh: Math.tanh,
+  sigmoid: (a) => 1 / (1 + Math.exp(-a)),
+  recip: (a) => 1 / a,
+};
+
+export const rowBinaryValue: Readonly<Record<RowBinaryFn, (a: number, b: number) => number>> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  max: Math.max,
+  min: Math.min,
+  pow: (a, b) => a ** b,
+};

@@ -3,8 +3,14 @@
 // param becomes its init value, so `... + bias` with `bias: false` folds to `...` (x + 0 → x),
 // and arithmetic on arguments (`1 / width`) becomes one constant. `e ^ 2` is built as e · e, so
 // no kernel needs a pow of a possibly negative base.
-import type { RowBinaryFn, RowExpr, RowReduceFn, RowUnaryFn } from '../ir/row-expr.ts';
-import { mathFunctions } from './eval-expr.ts';
+import {
+  rowBinaryValue as binaryValue,
+  rowUnaryValue as unaryValue,
+  type RowBinaryFn,
+  type RowExpr,
+  type RowReduceFn,
+  type RowUnaryFn,
+} from '../ir/row-expr.ts';
 
 export const rowX: RowExpr = { k: 'x' };
 
@@ -15,28 +21,6 @@ export function rowConst(value: number): RowExpr {
 export function rowParam(index: number): RowExpr {
   return { k: 'param', index };
 }
-
-const unaryValue: Readonly<Record<RowUnaryFn, (a: number) => number>> = {
-  neg: (a) => -a,
-  abs: Math.abs,
-  sqrt: Math.sqrt,
-  rsqrt: mathFunctions.rsqrt,
-  exp: Math.exp,
-  log: Math.log,
-  tanh: Math.tanh,
-  sigmoid: mathFunctions.sigmoid,
-  recip: (a) => 1 / a,
-};
-
-const binaryValue: Readonly<Record<RowBinaryFn, (a: number, b: number) => number>> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  max: Math.max,
-  min: Math.min,
-  pow: (a, b) => a ** b,
-};
 
 export function rowUnary(fn: RowUnaryFn, a: RowExpr): RowExpr {
   if (a.k === 'const') return rowConst(unaryValue[fn](a.value));

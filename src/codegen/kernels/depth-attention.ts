@@ -18,7 +18,7 @@ import type { DepthAttentionNode } from '../../ir/graph.ts';
 import { T, f32, one, u32, type PlanBuilder } from '../plan-builder.ts';
 import type { Kernel } from '../plan-types.ts';
 import { makeKernel, type StorageDecl } from '../wgsl.ts';
-import { ROW_THREADS } from './reduce.ts';
+import { ROW_THREADS, pairSumPrelude } from './reduce.ts';
 
 /** single: all sources, writes y. first / middle: writes the state. last: merges, writes y. */
 export type DepthMode = 'single' | 'first' | 'middle' | 'last';
@@ -35,21 +35,6 @@ export const depthOverhead: Readonly<Record<DepthMode, number>> = {
   middle: 4,
   last: 5,
 };
-
-const pairSumPrelude = `
-var<workgroup> partial: array<vec2<f32>, ${ROW_THREADS}>;
-
-fn rowSum2(value: vec2<f32>, li: u32) -> vec2<f32> {
-  partial[li] = value;
-  workgroupBarrier();
-  for (var half = ${ROW_THREADS / 2}u; half > 0u; half >>= 1u) {
-    if (li < half) { partial[li] += partial[li + half]; }
-    workgroupBarrier();
-  }
-  let total = partial[0];
-  workgroupBarrier();
-  return total;
-}`;
 
 export function depthAttentionKernel(k: DepthAttentionKey): Kernel {
   const n = k.sources;

@@ -18,22 +18,7 @@ import type { DepthMergeNode, DepthStatesNode } from '../../ir/graph.ts';
 import { T, f32, one, u32, type PlanBuilder } from '../plan-builder.ts';
 import type { Kernel } from '../plan-types.ts';
 import { makeKernel, type StorageDecl } from '../wgsl.ts';
-import { ROW_THREADS, rowSumPrelude } from './reduce.ts';
-
-const pairSumPrelude = `
-var<workgroup> pairs: array<vec2<f32>, ${ROW_THREADS}>;
-
-fn rowSum2(value: vec2<f32>, li: u32) -> vec2<f32> {
-  pairs[li] = value;
-  workgroupBarrier();
-  for (var half = ${ROW_THREADS / 2}u; half > 0u; half >>= 1u) {
-    if (li < half) { pairs[li] += pairs[li + half]; }
-    workgroupBarrier();
-  }
-  let total = pairs[0];
-  workgroupBarrier();
-  return total;
-}`;
+import { ROW_THREADS, pairSumPrelude, rowSumPrelude } from './reduce.ts';
 
 export interface DepthStatesKey {
   readonly sources: number;

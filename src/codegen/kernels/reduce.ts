@@ -4,17 +4,25 @@
 // every invocation gets the total. Must be called from uniform control flow.
 export const ROW_THREADS = 64;
 
-export const rowSumPrelude = `
-var<workgroup> partial: array<f32, ${ROW_THREADS}>;
+/** WGSL of `fn NAME(value: TYPE, li: u32) -> TYPE`: the workgroup sum, in its own scratch array. */
+export function rowSumFunction(name: string, type: 'f32' | 'vec2<f32>', scratch: string): string {
+  return `
+var<workgroup> ${scratch}: array<${type}, ${ROW_THREADS}>;
 
-fn rowSum(value: f32, li: u32) -> f32 {
-  partial[li] = value;
+fn ${name}(value: ${type}, li: u32) -> ${type} {
+  ${scratch}[li] = value;
   workgroupBarrier();
   for (var half = ${ROW_THREADS / 2}u; half > 0u; half >>= 1u) {
-    if (li < half) { partial[li] += partial[li + half]; }
+    if (li < half) { ${scratch}[li] += ${scratch}[li + half]; }
     workgroupBarrier();
   }
-  let total = partial[0];
+  let total = ${scratch}[0];
   workgroupBarrier();
   return total;
 }`;
+}
+
+export const rowSumPrelude = rowSumFunction('rowSum', 'f32', 'partial');
+
+/** The sum of pairs (e.g. a softmax's running max and sum travel together). */
+export const pairSumPrelude = rowSumFunction('rowSum2', 'vec2<f32>', 'pairs');

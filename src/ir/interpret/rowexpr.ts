@@ -11,32 +11,15 @@
 // The tree is compiled once per node into closures over (element j), so a row costs one call
 // per expression node and element rather than a walk of the tree.
 import { analyzeRowExpr, type ReduceExpr } from '../row-expr-analysis.ts';
-import type { RowBinaryFn, RowExpr, RowReduceFn, RowUnaryFn } from '../row-expr.ts';
+import {
+  rowBinaryValue as binary,
+  rowUnaryValue as unary,
+  type RowExpr,
+  type RowReduceFn,
+} from '../row-expr.ts';
 import type { Evaluator } from './context.ts';
 
 type Element = (j: number) => number;
-
-const unary: Readonly<Record<RowUnaryFn, (a: number) => number>> = {
-  neg: (a) => -a,
-  abs: Math.abs,
-  sqrt: Math.sqrt,
-  rsqrt: (a) => 1 / Math.sqrt(a),
-  exp: Math.exp,
-  log: Math.log,
-  tanh: Math.tanh,
-  sigmoid: (a) => 1 / (1 + Math.exp(-a)),
-  recip: (a) => 1 / a,
-};
-
-const binary: Readonly<Record<RowBinaryFn, (a: number, b: number) => number>> = {
-  add: (a, b) => a + b,
-  sub: (a, b) => a - b,
-  mul: (a, b) => a * b,
-  div: (a, b) => a / b,
-  max: Math.max,
-  min: Math.min,
-  pow: (a, b) => a ** b,
-};
 
 /** Each reduction as (start value, step, finish with the element count). */
 const reducers: Readonly<
