@@ -13,18 +13,29 @@
 // epilogue operand) and carrying no prologue yet; the norm is not a graph output; no
 // channel-group reduction (PowerNorm, EvoNorm: a group pre-pass is not fused); at most
 // `maxParams` params (each one more storage binding of the matmul kernel).
-// Establishes: no rowexpr whose readers are all plain linears remains.
+// Cost rule: a statistic the kernel can accumulate while it streams its K tiles (x/rms(x) and
+// its kin) or a pure elementwise map (DyT) rides along for free; anything needing a pre-pass
+// over the whole row (centred LayerNorm, SeeDNorm's x·β, nested reductions) would be recomputed
+// by EVERY matmul invocation over all of K — on llvmpipe that made the matmuls ~1.5× slower than
+// the norm dispatch it saves (BENCHMARKS.md, ablation) — so by default those stay a dispatch.
+// `{ rowPrePass: true }` fuses them too (the kernels support it; tests exercise it).
+// Establishes: no streamable or elementwise rowexpr whose readers are all plain linears remains.
 import type { Graph, LinearNode, Node, NodeId, RowExprNode } from '../ir/graph.ts';
 import { inputsOf } from '../ir/graph.ts';
 import { analyzeRowExpr } from '../ir/row-expr-analysis.ts';
-import { exprText, isElementwise, rowScaleForm } from './norm-algebra.ts';
+import { exprText, isElementwise, rowScaleForm, streamable } from './norm-algebra.ts';
 import { fired, skipped, type PassResult, type SiteReport } from './report.ts';
 import { GraphEdit, outputIds, type NodeFields } from './rewrite.ts';
 
 /** Params a prologue may bind (the matmul kernel already binds x, W, bias, y and operands). */
 export const maxParams = 2;
 
-export function fuseNormPrologue(graph: Graph): PassResult {
+export interface FuseNormPrologueOptions {
+  /** Also fuse norms whose statistics need a pre-pass over the row (see the cost rule). */
+  readonly rowPrePass?: boolean;
+}
+
+export function fuseNormPrologue(graph: Graph, options: FuseNormPrologueOptions = {}): PassResult {
   const edit = new GraphEdit(graph);
   const outputs = outputIds(graph);
   const readers = new Map<NodeId, Node[]>();
@@ -34,7 +45,7 @@ export function fuseNormPrologue(graph: Graph): PassResult {
   for (const node of graph.nodes) {
     if (node.op !== 'rowexpr') continue;
     const site = `${node.label} norm`;
-    const linears = precondition(node, readers.get(node.id) ?? [], outputs.has(node.id));
+    const linears = precondition(node, readers.get(node.id) ?? [], outputs.has(node.id), options);
     if (typeof linears === 'string') {
       sites.push(skipped(node, site, linears));
       continue;
@@ -64,6 +75,7 @@ function precondition(
   node: RowExprNode,
   readers: readonly Node[],
   isOutput: boolean,
+  options: FuseNormPrologueOptions,
 ): LinearNode[] | string {
   if (isOutput) return 'the normed row is a graph output, so it must be written anyway';
   if (node.groups !== 1 || analyzeRowExpr(node.expr).grouped)
@@ -77,6 +89,8 @@ function precondition(
       return `the normed row is read by a ${r.op === 'linear' ? 'linear epilogue or fused linear' : r.op} (line ${r.span.line}), which needs it written`;
     linears.push(r);
   }
+  if (!options.rowPrePass && !isElementwise(node.expr) && !streamable(node.expr))
+    return 'its statistics need a pre-pass over the whole row (centred or non-RMS reductions), which every matmul invocation would repeat over all of K: costlier than the norm dispatch it saves';
   return linears;
 }
 

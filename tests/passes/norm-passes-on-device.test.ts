@@ -93,7 +93,7 @@ describe('norm and routing passes on the device', () => {
   ])('computes LayerNorm statistics from the raw rows robustly: %s', async (_name, row) => {
     const { device } = await acquireDevice();
     const graph = layerNormPrologueGraph(64, 40);
-    const fused = fuseNormPrologue(graph).graph;
+    const fused = fuseNormPrologue(graph, { rowPrePass: true }).graph;
     expect(fused.nodes.some((n) => n.op === 'rowexpr')).toBe(false);
     const weights = randomWeights(graph, 1);
     const table = weights.get('table')!.map(row);

@@ -7,35 +7,11 @@
 import { evaluateRowExpr } from '../../ir/interpret/rowexpr.ts';
 import { analyzeRowExpr, type ReduceExpr, type Reduction } from '../../ir/row-expr-analysis.ts';
 import type { RowExpr } from '../../ir/row-expr.ts';
-import { isElementwise, rowScaleForm } from '../../passes/norm-algebra.ts';
+import { rowScaleForm, streamable } from '../../passes/norm-algebra.ts';
+
+export { streamable };
 import type { PrologueSpec } from './linear-prologue.ts';
 import { binaryWgsl, constant, unaryWgsl } from './rowexpr.ts';
-
-export function streamable(expr: RowExpr): boolean {
-  const form = rowScaleForm(expr);
-  if (form === null || form.centred) return false;
-  return analyzeRowExpr(form.scale).reductions.every(
-    (r) =>
-      (r.fn === 'sum' || r.fn === 'mean') &&
-      r.over === 'row' &&
-      isElementwise(r.operand) &&
-      noParams(r.operand) &&
-      vanishesAtZero(r.operand),
-  );
-}
-
-const noParams = (e: RowExpr): boolean =>
-  e.k === 'param'
-    ? false
-    : e.k === 'unary'
-      ? noParams(e.a)
-      : e.k === 'binary'
-        ? noParams(e.a) && noParams(e.b)
-        : true;
-
-function vanishesAtZero(e: RowExpr): boolean {
-  return evaluateRowExpr(e, { x: new Float32Array(1), width: 1, groups: 1, params: [] })[0] === 0;
-}
 
 function streamedParts(p: PrologueSpec): {
   scale: RowExpr;
