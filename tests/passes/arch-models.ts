@@ -197,3 +197,22 @@ export function compare(
     optimized: after,
   };
 }
+
+/** A small untied Pre-LN GPT: the starting point the per-pass tests edit. */
+export const preLnSpec: ArchSpec = {
+  norm: 'layernorm(eps: 1e-5)',
+  placement: 'pre',
+  finalNorm: true,
+  embedNorm: false,
+  qkNorm: null,
+  routing: 'add',
+  program: 'none',
+  output: 'final',
+  heads: 2,
+  headDim: 4,
+  layers: 2,
+  act: 'gelu_tanh',
+  bias: true,
+  rope: false,
+  tied: false,
+};

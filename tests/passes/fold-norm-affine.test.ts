@@ -7,26 +7,10 @@ import { compileSource } from '../../src/compile.ts';
 import { deriveShape, deriveValue } from '../../src/ir/derive.ts';
 import { printRowExpr } from '../../src/ir/row-expr-analysis.ts';
 import type { RowExpr } from '../../src/ir/row-expr.ts';
-import { archSource, archSpec, compare, type ArchSpec } from './arch-models.ts';
+import { archSource, archSpec, compare, type ArchSpec, preLnSpec } from './arch-models.ts';
 
 const only = { only: ['fold-norm-affine'] };
-const base: ArchSpec = {
-  norm: 'layernorm(eps: 1e-5)',
-  placement: 'pre',
-  finalNorm: true,
-  embedNorm: false,
-  qkNorm: null,
-  routing: 'add',
-  program: 'none',
-  output: 'final',
-  heads: 2,
-  headDim: 4,
-  layers: 2,
-  act: 'gelu_tanh',
-  bias: true,
-  rope: false,
-  tied: false,
-};
+const base: ArchSpec = preLnSpec;
 
 function fold(spec: Partial<ArchSpec>) {
   const compiled = compileSource(archSource({ ...base, ...spec }), 'm.arch', only);

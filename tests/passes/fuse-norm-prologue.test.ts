@@ -8,27 +8,11 @@ import { compileSource } from '../../src/compile.ts';
 import { printGraph } from '../../src/ir/print.ts';
 import { printRowExpr } from '../../src/ir/row-expr-analysis.ts';
 import { fuseNormPrologue } from '../../src/passes/fuse-norm-prologue.ts';
-import { archSource, archSpec, compare, type ArchSpec } from './arch-models.ts';
+import { archSource, archSpec, compare, type ArchSpec, preLnSpec } from './arch-models.ts';
 
 const passes = { only: ['fold-norm-affine', 'merge-sibling-projections', 'fuse-norm-prologue'] };
 const withRecentre = { only: ['recentre-stream-to-rmsnorm', ...passes.only] };
-const base: ArchSpec = {
-  norm: 'layernorm(eps: 1e-5)',
-  placement: 'pre',
-  finalNorm: true,
-  embedNorm: false,
-  qkNorm: null,
-  routing: 'add',
-  program: 'none',
-  output: 'final',
-  heads: 2,
-  headDim: 4,
-  layers: 2,
-  act: 'gelu_tanh',
-  bias: true,
-  rope: false,
-  tied: false,
-};
+const base: ArchSpec = preLnSpec;
 
 function fuse(spec: Partial<ArchSpec>, selection = passes) {
   const compiled = compileSource(archSource({ ...base, ...spec }), 'm.arch', selection);

@@ -6,26 +6,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compileSource } from '../../src/compile.ts';
 import { printRowExpr } from '../../src/ir/row-expr-analysis.ts';
-import { archSource, archSpec, compare, type ArchSpec } from './arch-models.ts';
+import { archSource, archSpec, compare, type ArchSpec, preLnSpec } from './arch-models.ts';
 
 const only = { only: ['recentre-stream-to-rmsnorm'] };
-const base: ArchSpec = {
-  norm: 'layernorm(eps: 1e-5)',
-  placement: 'pre',
-  finalNorm: true,
-  embedNorm: false,
-  qkNorm: null,
-  routing: 'add',
-  program: 'none',
-  output: 'final',
-  heads: 2,
-  headDim: 4,
-  layers: 2,
-  act: 'gelu_tanh',
-  bias: true,
-  rope: false,
-  tied: true,
-};
+const base: ArchSpec = { ...preLnSpec, tied: true };
 
 function recentre(spec: Partial<ArchSpec>) {
   const source = archSource({ ...base, ...spec });
