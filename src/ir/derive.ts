@@ -127,31 +127,14 @@ export const deriveRules: { readonly [F in DeriveFn]: DeriveRule } = {
   },
   center_rows: {
     shape: ([m, ...rest]) => (rest.length === 0 && m?.length === 2 ? m : 'needs one matrix'),
-    value: ([m], [rows, cols]) => {
-      const out = new Float32Array(m.length);
-      for (let r = 0; r < rows; r++) {
-        let sum = 0;
-        for (let c = 0; c < cols; c++) sum += m[r * cols + c];
-        const mean = sum / cols;
-        for (let c = 0; c < cols; c++) out[r * cols + c] = m[r * cols + c] - mean;
-      }
-      return out;
-    },
+    value: ([m], [rows, cols]) => centred(m, cols, rows, 1, cols),
   },
   center_columns: {
     shape: ([m, ...rest]) =>
       rest.length === 0 && (m?.length === 1 || m?.length === 2) ? m : 'needs a vector or matrix',
     value: ([m], dims) => {
-      const rows = dims[0];
       const cols = dims.length === 2 ? dims[1] : 1;
-      const out = new Float32Array(m.length);
-      for (let c = 0; c < cols; c++) {
-        let sum = 0;
-        for (let r = 0; r < rows; r++) sum += m[r * cols + c];
-        const mean = sum / rows;
-        for (let r = 0; r < rows; r++) out[r * cols + c] = m[r * cols + c] - mean;
-      }
-      return out;
+      return centred(m, dims[0], cols, cols, 1);
     },
   },
   row_sums: {
@@ -237,4 +220,27 @@ export function staticValue(
   invariant(node.op === 'derive', () => `%${id} (${node.op}) is not a weight`);
   const inputs = node.inputs.map((input) => staticValue(graph, weights, input));
   return deriveValue(node.fn, inputs, node.shape as readonly number[], node.row);
+}
+
+/**
+ * m minus the mean of each of its `lines` lines of `length` elements, where element i of line
+ * l sits at l·lineStep + i·step: rows of a matrix (lineStep = cols, step = 1) or its columns
+ * (lineStep = 1, step = cols). Sums in float64.
+ */
+function centred(
+  m: Float32Array,
+  length: number,
+  lines: number,
+  step: number,
+  lineStep: number,
+): Float32Array {
+  const out = new Float32Array(m.length);
+  for (let l = 0; l < lines; l++) {
+    let sum = 0;
+    for (let i = 0; i < length; i++) sum += m[l * lineStep + i * step];
+    const mean = sum / length;
+    for (let i = 0; i < length; i++)
+      out[l * lineStep + i * step] = m[l * lineStep + i * step] - mean;
+  }
+  return out;
 }

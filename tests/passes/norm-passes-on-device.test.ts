@@ -16,26 +16,10 @@ import type { PassSelection } from '../../src/passes/pipeline.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
 import { maxRelError } from '../codegen/support.ts';
-import { archSource, perturbedWeights, type ArchSpec } from './arch-models.ts';
+import { archSource, perturbedWeights, preLnSpec, type ArchSpec } from './arch-models.ts';
 import { tokensFor } from './support.ts';
 
-const base: ArchSpec = {
-  norm: 'layernorm(eps: 1e-5)',
-  placement: 'pre',
-  finalNorm: true,
-  embedNorm: false,
-  qkNorm: null,
-  routing: 'add',
-  program: 'none',
-  output: 'final',
-  heads: 2,
-  headDim: 8,
-  layers: 2,
-  act: 'gelu_tanh',
-  bias: true,
-  rope: false,
-  tied: true,
-};
+const base: ArchSpec = { ...preLnSpec, headDim: 8, tied: true };
 
 async function onDevice(
   spec: Partial<ArchSpec>,

@@ -175,12 +175,7 @@ export function prologueStats(p: PrologueSpec | null, rows: number, threads: num
   for (const red of analysis.reductions) {
     const { init, combine } = reductionWgsl[red.fn];
     const s = shifted(red);
-    const finish = (v: string) =>
-      red.fn === 'mean'
-        ? `${s ? 'shift + ' : ''}${v} / f32(u.K)`
-        : s
-          ? `${v} + shift * f32(u.K)`
-          : v;
+    const finish = (v: string) => finishReduction(red.fn, s, v);
     out.push(
       `{ // reduction ${red.slot}: ${red.key}`,
       `  var acc = ${init};`,
@@ -215,12 +210,7 @@ export function prologueStatsPerRow(p: PrologueSpec | null, rows: number): strin
   for (const red of analysis.reductions) {
     const { init, combine } = reductionWgsl[red.fn];
     const s = shifted(red);
-    const finish = (v: string) =>
-      red.fn === 'mean'
-        ? `${s ? 'shift + ' : ''}${v} / f32(u.K)`
-        : s
-          ? `${v} + shift * f32(u.K)`
-          : v;
+    const finish = (v: string) => finishReduction(red.fn, s, v);
     out.push(
       `  { // reduction ${red.slot}: ${red.key}`,
       `    var acc = ${init};`,
@@ -231,4 +221,13 @@ export function prologueStatsPerRow(p: PrologueSpec | null, rows: number): strin
   }
   out.push(`  ${hoistScale(p, rows, 'i')}`, '}');
   return out.join('\n');
+}
+
+/**
+ * WGSL turning a reduction's accumulated value `v` over the K elements of a row into its
+ * result: means divide by K; a shifted sum (accumulated as Σ(x − shift)) adds the shift back.
+ */
+function finishReduction(fn: string, shifted: boolean, v: string): string {
+  if (fn === 'mean') return `${shifted ? 'shift + ' : ''}${v} / f32(u.K)`;
+  return shifted ? `${v} + shift * f32(u.K)` : v;
 }
