@@ -4,28 +4,30 @@
 import type { CstNodeLocation, IToken } from 'chevrotain';
 import type { Span } from '../diagnostics.ts';
 
+/** The fields tokens and CST node locations share (chevrotain's 1-based inclusive ends). */
+type Located = Pick<
+  IToken,
+  'startLine' | 'startColumn' | 'endLine' | 'endColumn' | 'startOffset' | 'endOffset'
+>;
+
 export function tokenSpan(file: string, token: IToken): Span {
-  return {
-    file,
-    line: token.startLine ?? 1,
-    column: token.startColumn ?? 1,
-    endLine: token.endLine ?? token.startLine ?? 1,
-    endColumn: (token.endColumn ?? token.startColumn ?? 0) + 1,
-    offset: token.startOffset,
-    length: (token.endOffset ?? token.startOffset) - token.startOffset + 1,
-  };
+  return locatedSpan(file, token);
 }
 
 export function nodeSpan(file: string, location: CstNodeLocation | undefined): Span {
   if (!location || Number.isNaN(location.startOffset)) return pointSpan(file, 1, 1, 0);
+  return locatedSpan(file, location);
+}
+
+function locatedSpan(file: string, at: Located): Span {
   return {
     file,
-    line: location.startLine ?? 1,
-    column: location.startColumn ?? 1,
-    endLine: location.endLine ?? location.startLine ?? 1,
-    endColumn: (location.endColumn ?? location.startColumn ?? 0) + 1,
-    offset: location.startOffset,
-    length: (location.endOffset ?? location.startOffset) - location.startOffset + 1,
+    line: at.startLine ?? 1,
+    column: at.startColumn ?? 1,
+    endLine: at.endLine ?? at.startLine ?? 1,
+    endColumn: (at.endColumn ?? at.startColumn ?? 0) + 1,
+    offset: at.startOffset,
+    length: (at.endOffset ?? at.startOffset) - at.startOffset + 1,
   };
 }
 
