@@ -23,7 +23,22 @@ export interface Session {
   readonly plan: Plan;
   readonly maxTokens: number;
   run(tokens: Int32Array): Promise<Map<string, Float32Array>>;
+  /**
+   * Wall time of every step on its own: after one full forward (so every buffer holds real
+   * values), each dispatch is submitted alone `repeats` times and the median time to
+   * completion is taken. Includes one submission's overhead per step.
+   */
+  profile(tokens: Int32Array, repeats?: number): Promise<StepTime[]>;
   dispose(): void;
+}
+
+export interface StepTime {
+  readonly step: number;
+  readonly label: string;
+  readonly kernel: string;
+  /** The kernel family (linear, attention, rowexpr, …). */
+  readonly family: string;
+  readonly ms: number;
 }
 
 export async function createSession(
@@ -124,10 +139,44 @@ export async function createSession(
     return results;
   }
 
+  async function profile(tokens: Int32Array, repeats = 3): Promise<StepTime[]> {
+    await run(tokens);
+    const seq = tokens.length;
+    const times: StepTime[] = [];
+    for (const [i, step] of plan.steps.entries()) {
+      const [x, y, z] = step.dispatch.map((d) => evalSize(d, seq));
+      if (x === 0 || y === 0 || z === 0) continue;
+      const samples: number[] = [];
+      for (let r = 0; r < repeats; r++) {
+        const encoder = device.createCommandEncoder({ label: `profile ${step.label}` });
+        const pass = encoder.beginComputePass();
+        pass.setPipeline(pipelines[step.kernel].pipeline);
+        pass.setBindGroup(0, bindGroups[i]);
+        pass.dispatchWorkgroups(x, y, z);
+        pass.end();
+        const start = performance.now();
+        device.queue.submit([encoder.finish()]);
+        await device.queue.onSubmittedWorkDone();
+        samples.push(performance.now() - start);
+      }
+      samples.sort((a, b) => a - b);
+      const kernel = plan.kernels[step.kernel];
+      times.push({
+        step: i,
+        label: step.label,
+        kernel: kernel.name,
+        family: kernel.family,
+        ms: samples[repeats >> 1],
+      });
+    }
+    return times;
+  }
+
   return {
     plan,
     maxTokens: capacity,
     run,
+    profile,
     dispose() {
       for (const b of buffers) b.destroy();
       uniformBuffer.destroy();

@@ -114,6 +114,21 @@ describe('archc run', () => {
     expect(r.stdout).toMatch(/verify: +max abs diff .* OK/);
   });
 
+  it('profiles every dispatch with --profile: per-family times that cover every step', () => {
+    const r = archc('run', 'examples/llama.arch', '--seq', '9', '--profile', '--json');
+    expect(r.code, r.stderr).toBe(0);
+    const { profile, dispatches } = JSON.parse(r.stdout);
+    const families = profile.families as { family: string; steps: number; ms: number }[];
+    expect(families.map((f) => f.family)).toEqual(expect.arrayContaining(['linear', 'attention']));
+    expect(families.reduce((n, f) => n + f.steps, 0)).toBe(dispatches);
+    const sum = families.reduce((ms, f) => ms + f.ms, 0);
+    expect(sum).toBeCloseTo(profile.totalMs, 6);
+    expect(profile.slowest[0].ms).toBeGreaterThan(0);
+    const text = archc('run', 'examples/llama.arch', '--seq', '9', '--profile');
+    expect(text.stdout).toMatch(/profile: +[\d.]+ ms over all steps/);
+    expect(text.stdout).toMatch(/\n +linear +\d+ steps? +[\d.]+ ms +[\d.]+ %/);
+  });
+
   it('rejects out-of-range tokens and too-long sequences with usage errors', () => {
     const bad = archc('run', 'examples/llama.arch', '--tokens', '1,99999');
     expect(bad.code).toBe(1);

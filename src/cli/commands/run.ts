@@ -23,11 +23,12 @@ import {
 import { compileOrThrow, readSource } from '../source.ts';
 import { matmulOption, matmulSpecOption } from './matmul-option.ts';
 import { passOptions, passSpecOptions } from './pass-options.ts';
+import { profileLines, summarizeProfile } from './run-profile.ts';
 
 const spec: CommandSpec = {
   name: 'run',
   usage:
-    'archc run FILE.arch [--weights F.safetensors] [--tokens 1,2,3 | --seq N] [--verify] [--matmul tiled|blocked]',
+    'archc run FILE.arch [--weights F.safetensors] [--tokens 1,2,3 | --seq N] [--verify] [--profile] [--matmul tiled|blocked]',
   summary:
     'compile and run a model on the WebGPU device, optionally verified against the CPU reference',
   options: {
@@ -60,6 +61,10 @@ const spec: CommandSpec = {
       type: 'string',
       value: 'X',
       help: 'max relative error allowed by --verify (default 1e-4, f32)',
+    },
+    profile: {
+      type: 'boolean',
+      help: 'time every dispatch on its own and print the time per kernel family',
     },
     backend: { type: 'string', value: 'B', help: 'auto (default), vulkan or opengl' },
     ...matmulSpecOption,
@@ -99,6 +104,7 @@ export const runCommand: Command = {
     const t3 = performance.now();
     const outputs = await session.run(tokens);
     const forwardMs = performance.now() - t3;
+    const profile = values.profile ? summarizeProfile(await session.profile(tokens)) : undefined;
     session.dispose();
     const logits = outputs.get('logits')!;
     const stable = compareTensors(first.get('logits')!, logits).maxAbs === 0;
@@ -126,6 +132,7 @@ export const runCommand: Command = {
         forward: forwardMs,
       },
       next: best.map(([id, logit], k) => ({ id, logit, p: probs[k] })),
+      profile,
       verify: undefined as
         | undefined
         | { maxAbs: number; maxRel: number; tolerance: number; ok: boolean; referenceMs: number },
@@ -163,6 +170,7 @@ function print(r: any, io: CommandIo): void {
   io.out(
     `next token (last position): ${r.next.map((n: any) => `${n.id} (p=${n.p.toFixed(4)})`).join(', ')}`,
   );
+  if (r.profile) for (const line of profileLines(r.profile)) io.out(line);
   if (r.verify) {
     const v = r.verify;
     const verdict = v.ok ? 'OK' : 'FAILED';
