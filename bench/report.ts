@@ -12,6 +12,7 @@ export function formatReport(results: readonly StudyResult[]): string {
   for (const study of results) {
     out.push(`### ${study.title}, T = ${study.seq}, median of ${study.runs} runs`, '');
     out.push(...table(study), '');
+    out.push(...profileTable(study));
   }
   out.push('### Against the targets', '', ...targetLines(results), '');
   return out.join('\n');
@@ -42,4 +43,35 @@ function table(study: StudyResult): string[] {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...body.map(line)];
+}
+
+/** Where each archc configuration's time goes: ms per kernel family, each dispatch timed alone. */
+function profileTable(study: StudyResult): string[] {
+  const profiled = study.configs.filter((c) => c.profileMs !== undefined);
+  if (profiled.length === 0) return [];
+  const total = (c: (typeof profiled)[number]) =>
+    Object.values(c.profileMs!).reduce((a, b) => a + b, 0);
+  const families = [...new Set(profiled.flatMap((c) => Object.keys(c.profileMs!)))].sort(
+    (a, b) => (profiled[0].profileMs![b] ?? 0) - (profiled[0].profileMs![a] ?? 0),
+  );
+  const header = ['configuration', ...families, 'sum of steps'];
+  const body = profiled.map((c) => [
+    c.label,
+    ...families.map((f) =>
+      c.profileMs![f] === undefined
+        ? '—'
+        : `${c.profileMs![f].toFixed(1)} ms (${((100 * c.profileMs![f]) / total(c)).toFixed(1)} %)`,
+    ),
+    `${total(c).toFixed(1)} ms`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [
+    'Where the time goes (each dispatch timed alone, summed per kernel family):',
+    '',
+    line(header),
+    `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`,
+    ...body.map(line),
+    '',
+  ];
 }

@@ -9,13 +9,15 @@ import { planGraph } from '../src/codegen/plan.ts';
 import type { LinearVariant } from '../src/codegen/plan-builder.ts';
 import type { Graph } from '../src/ir/graph.ts';
 import type { AcquiredDevice } from '../src/runtime/device.ts';
-import { createSession } from '../src/runtime/session.ts';
+import { createSession, type StepTime } from '../src/runtime/session.ts';
 import { exportOnnx } from '../src/onnx/export.ts';
 import { createOrtWebGpuRunner } from './engines/ort-webgpu.ts';
 import { activationTraffic, dispatchCount, peakActivationBytes } from './metrics.ts';
 
 export interface Runner {
   run(tokens: Int32Array): Promise<Float32Array>;
+  /** archc only: every dispatch timed on its own (Session.profile). */
+  profile?(tokens: Int32Array): Promise<readonly StepTime[]>;
   dispose(): Promise<void>;
   /** Static costs of the plan (archc only). */
   readonly statics?: StaticCosts;
@@ -59,6 +61,7 @@ export async function archcRunner(gpu: AcquiredDevice, spec: ArchcSpec): Promise
       if (!logits) throw new Error(`${spec.graph.name} has no output named logits`);
       return logits;
     },
+    profile: (tokens) => session.profile(tokens),
     async dispose() {
       session.dispose();
     },

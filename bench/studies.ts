@@ -115,6 +115,7 @@ export function studies(o: StudyOptions): StudySpec[] {
       runs: runs(5),
       baseline: allPasses,
       configs: gpt2Configs,
+      profile: true,
     },
     {
       id: 'llama',

@@ -39,7 +39,12 @@ export interface StudySpec {
   /** The label every ratio is taken against. */
   readonly baseline: string;
   readonly configs: readonly ConfigSpec[];
+  /** Also time every dispatch of each archc configuration alone, summed per kernel family. */
+  readonly profile?: boolean;
 }
+
+/** Milliseconds per kernel family, each dispatch timed alone (Session.profile). */
+export type FamilyTimes = Readonly<Record<string, number>>;
 
 export interface ConfigResult {
   readonly label: string;
@@ -52,6 +57,7 @@ export interface ConfigResult {
   readonly loadMs: number;
   readonly warmupMs: number;
   readonly maxRelVsSame?: number;
+  readonly profileMs?: FamilyTimes;
 }
 
 export interface StudyResult {
@@ -73,6 +79,7 @@ export async function runStudy(
   const loaded: { config: ConfigSpec; runner: Runner; loadMs: number; warmupMs: number }[] = [];
   const times = spec.configs.map(() => [] as number[]);
   const logits: Float32Array[] = [];
+  const profiles: (FamilyTimes | undefined)[] = [];
   const weights = new Map<string, Map<string, Float32Array>>();
   try {
     for (const config of spec.configs) {
@@ -98,6 +105,10 @@ export async function runStudy(
         `${spec.id}: round ${round + 1}/${spec.runs}: ${times.map((x) => ms(x[round])).join(', ')}`,
       );
     }
+    if (spec.profile)
+      for (const [k, { config, runner }] of loaded.entries())
+        profiles[k] =
+          runner.profile && perFamily(await runner.profile(tokensFor(spec.seq, vocabOf(config))));
   } finally {
     for (const { runner } of loaded) await runner.dispose();
   }
@@ -121,6 +132,7 @@ export async function runStudy(
         config.sameAs === undefined
           ? undefined
           : compareTensors(logits[k], logits[index.get(config.sameAs)!]).maxRel,
+      profileMs: profiles[k],
     })),
   };
 }
@@ -173,6 +185,12 @@ async function load(
 /** The same tokens for every configuration of a vocabulary: (i·7919 + 13) mod vocab. */
 function tokensFor(seq: number, vocab: number): Int32Array {
   return Int32Array.from({ length: seq }, (_, i) => (i * 7919 + 13) % vocab);
+}
+
+function perFamily(steps: readonly { family: string; ms: number }[]): FamilyTimes {
+  const sums: Record<string, number> = {};
+  for (const s of steps) sums[s.family] = (sums[s.family] ?? 0) + s.ms;
+  return sums;
 }
 
 function median(xs: readonly number[]): number {

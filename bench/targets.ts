@@ -34,6 +34,10 @@ export function targetLines(results: readonly StudyResult[]): string[] {
         `${pct(fewer)} fewer dispatches, ${none.statics.dispatches} → ${all.statics.dispatches} (target ≥ 40 %: ${verdict(fewer >= 0.4, `${(100 * (0.4 - fewer)).toFixed(1)} points`)}).`,
     );
   }
+  for (const study of results) {
+    const bound = fusionBound(study.id, find(results, study.id, 'archc, no passes'));
+    if (bound) lines.push(bound);
+  }
   for (const id of ['gpt2-small', 'tiny-gpt']) {
     const withNorms = find(results, id, 'archc, all passes');
     const without = find(results, id, 'archc, all passes, norms deleted');
@@ -82,6 +86,24 @@ export function targetLines(results: readonly StudyResult[]): string[] {
     }
   }
   return [...lines, '', ...methodTable(results)];
+}
+
+/**
+ * The most fusion could buy: the passes remove elementwise and norm dispatches, never a matmul's
+ * or attention's arithmetic, so with the unfused plan's linear + attention time L out of its
+ * total S the fused forward takes at least L (L + the kernels it keeps), a speedup of at most S / L.
+ */
+function fusionBound(id: string, none: ConfigResult | undefined): string | null {
+  if (!none?.profileMs) return null;
+  const p = none.profileMs;
+  const sum = Object.values(p).reduce((a, b) => a + b, 0);
+  const kept = (p.linear ?? 0) + (p.attention ?? 0);
+  if (sum === 0 || kept === 0) return null;
+  return (
+    `- Why, ${id}: in the unfused plan, matmuls take ${(p.linear ?? 0).toFixed(0)} ms and attention ${(p.attention ?? 0).toFixed(0)} ms ` +
+    `of ${sum.toFixed(0)} ms of dispatch time (${pct(kept / sum)}); everything fusion can remove is the other ${(sum - kept).toFixed(0)} ms, ` +
+    `so on this device removing every other dispatch, with the same matmul and attention kernels, is at most ${(sum / kept).toFixed(3)}× faster.`
+  );
 }
 
 /** What the passes buy for each study with a no-passes / all-passes pair. */

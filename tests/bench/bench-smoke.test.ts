@@ -129,6 +129,7 @@ describe('one study on the device', () => {
           config('archc, all passes', tiny),
           config('archc, all passes, norms deleted', withoutNorms(tiny)),
         ],
+        profile: true,
       },
       () => {},
     );
@@ -145,5 +146,12 @@ describe('one study on the device', () => {
     expect(report).toContain('| archc, all passes, norms deleted |');
     expect(report).toMatch(/- Norms, tiny-gpt fused: .* \(target ≤ 5 %: \*\*(met|missed)/);
     expect(report).toMatch(/\| tiny-gpt \| \d+ → \d+ \(−[\d.]+ %\) \|/);
+    // Every dispatch timed alone: the matmuls and attention are in every profile, and the bound
+    // on what fusion can buy is derived from the unfused one.
+    for (const c of result.configs) expect(Object.keys(c.profileMs!)).toContain('linear');
+    expect(report).toContain('Where the time goes');
+    expect(report).toMatch(
+      /- Why, tiny-gpt: in the unfused plan, matmuls take \d+ ms .* at most [\d.]+× faster/,
+    );
   });
 });
