@@ -6,7 +6,8 @@
 //           the unoptimized graph with the same weights (bench/engines/ort-webgpu.ts, which
 //           refuses a session that silently fell back to the CPU).
 import { planGraph } from '../src/codegen/plan.ts';
-import type { LinearVariant } from '../src/codegen/plan-builder.ts';
+import type { AttentionVariant, LinearVariant } from '../src/codegen/plan-builder.ts';
+import { attentionFor } from '../src/cli/commands/matmul-option.ts';
 import type { Graph } from '../src/ir/graph.ts';
 import type { AcquiredDevice } from '../src/runtime/device.ts';
 import { createSession, type StepTime } from '../src/runtime/session.ts';
@@ -38,18 +39,22 @@ export interface ArchcSpec {
   readonly graph: Graph;
   readonly weights: ReadonlyMap<string, Float32Array>;
   readonly linear: LinearVariant;
+  /** The attention kernel; default: the device's (attentionFor). */
+  readonly attention?: AttentionVariant;
   readonly seq: number;
 }
 
 export async function archcRunner(gpu: AcquiredDevice, spec: ArchcSpec): Promise<Runner> {
-  const plan = planGraph(spec.graph, gpu.device.limits, { linear: spec.linear });
+  const attention = spec.attention ?? attentionFor(gpu.description);
+  const plan = planGraph(spec.graph, gpu.device.limits, { linear: spec.linear, attention });
   const unshared = planGraph(spec.graph, gpu.device.limits, {
     linear: spec.linear,
+    attention,
     reuseBuffers: false,
   });
   const session = await createSession(gpu.device, plan, spec.weights, { maxTokens: spec.seq });
   return {
-    engine: `archc (${spec.linear} matmul)`,
+    engine: `archc (${spec.linear} matmul, ${attention} attention)`,
     statics: {
       dispatches: dispatchCount(plan, spec.seq),
       trafficBytes: activationTraffic(spec.graph, spec.seq),

@@ -1,7 +1,10 @@
 // The compiler driver: source text → diagnostics, resolved model, IR graph, optimized graph.
 // Planning for a device (kernels, buffers, dispatches) is the codegen stage's job and needs the
 // device's limits, so it is a separate step (`planGraph` in src/codegen/plan.ts).
-import type { Diagnostic } from './diagnostics.ts';
+// Every user error comes back in `diagnostics` — the front end's, and lowering's (E0501, a
+// combination of features with no defined meaning, raised as an ArchcError deep in lowering) —
+// so an embedding caller never needs try/catch.
+import { ArchcError, type Diagnostic } from './diagnostics.ts';
 import type { Graph } from './ir/graph.ts';
 import { lowerModel } from './ir/lower/index.ts';
 import { frontend } from './parser/index.ts';
@@ -53,11 +56,24 @@ export function compileSource(
   if (unknown.length > 0) {
     return { diagnostics: [...diagnostics, ...unknown.map(unknownPass)] };
   }
-  const graph = lowerModel(config);
+  const lowered = lowerOrDiagnose(config);
+  if (lowered instanceof ArchcError)
+    return { diagnostics: [...diagnostics, ...lowered.diagnostics] };
+  const graph = lowered;
   const lower: Pass = { name: 'lower', run: (g) => ({ graph: g, sites: [] }) };
   options.afterPass?.(lower, graph, { pass: 'lower', sites: [] });
   const { graph: optimized, reports } = runPasses(graph, passes, options.afterPass);
   return { diagnostics, model: config, graph, optimized, reports };
+}
+
+/** The lowered graph, or the user error lowering raised (internal errors still throw). */
+function lowerOrDiagnose(config: ModelConfig): Graph | ArchcError {
+  try {
+    return lowerModel(config);
+  } catch (error) {
+    if (error instanceof ArchcError) return error;
+    throw error;
+  }
 }
 
 function unknownPass(name: string): Diagnostic {

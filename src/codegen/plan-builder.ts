@@ -64,6 +64,9 @@ export const one: SizeExpr = { perT: 0, fixed: 1 };
 /** Which matmul kernel `linear` nodes use (see kernels/linear.ts and linear-blocked.ts). */
 export type LinearVariant = 'tiled' | 'blocked';
 
+/** Which kernel `attention` nodes use (see kernels/attention.ts and attention-rows.ts). */
+export type AttentionVariant = 'workgroup' | 'rows';
+
 export class PlanBuilder {
   readonly kernels: Kernel[] = [];
   readonly buffers: BufferSpec[] = [];
@@ -80,6 +83,7 @@ export class PlanBuilder {
     readonly maxBindingBytes: number,
     readonly options: {
       readonly linear: LinearVariant;
+      readonly attention: AttentionVariant;
       /** The device's storage bindings per shader stage (kernels with many inputs chunk by it). */
       readonly storageBuffers: number;
       /** Forced cap on sources per depth_attention / scalar_mix dispatch (tests). */

@@ -7,14 +7,14 @@ import type { Graph, Node, NodeOf, Op } from '../ir/graph.ts';
 import { lowerAttention } from './kernels/attention.ts';
 import { lowerDepthAttention } from './kernels/depth-attention.ts';
 import { lowerDepthMerge, lowerDepthStates } from './kernels/depth-two-phase.ts';
-import { lowerBinary, lowerUnary } from './kernels/elementwise.ts';
+import { lowerAffine, lowerBinary, lowerUnary } from './kernels/elementwise.ts';
 import { lowerEmbedding, lowerPositions } from './kernels/gather.ts';
 import { lowerLinear } from './kernels/linear.ts';
 import { lowerRope } from './kernels/rope.ts';
 import { lowerRowExpr } from './kernels/rowexpr.ts';
 import { lowerScalarMix } from './kernels/scalar-mix.ts';
 import { lowerSlice } from './kernels/slice.ts';
-import { PlanBuilder, type LinearVariant } from './plan-builder.ts';
+import { PlanBuilder, type AttentionVariant, type LinearVariant } from './plan-builder.ts';
 import type { Plan } from './plan-types.ts';
 
 export interface DeviceLimits {
@@ -32,6 +32,11 @@ export interface PlanOptions {
    * 'blocked' (register blocking, no workgroup memory; several times faster on llvmpipe).
    */
   readonly linear?: LinearVariant;
+  /**
+   * The attention kernel: 'workgroup' (workgroup memory and barriers; the default, best on real
+   * GPUs) or 'rows' (per-invocation rows in registers; several times faster on llvmpipe).
+   */
+  readonly attention?: AttentionVariant;
   /**
    * At most this many sources per depth_attention / scalar_mix dispatch (default: as many as
    * the storage-binding limit allows); tests use it to force the chunked online-softmax path.
@@ -53,6 +58,7 @@ const lowerings: { [O in Op]: Lowering<O> } = {
   attention: lowerAttention,
   unary: lowerUnary,
   binary: lowerBinary,
+  affine: lowerAffine,
   rowexpr: lowerRowExpr,
   depth_attention: lowerDepthAttention,
   depth_states: lowerDepthStates,
@@ -70,6 +76,7 @@ export function planGraph(graph: Graph, limits: DeviceLimits, options: PlanOptio
   );
   const b = new PlanBuilder(graph, maxBinding, {
     linear: options.linear ?? 'tiled',
+    attention: options.attention ?? 'workgroup',
     storageBuffers: limits.maxStorageBuffersPerShaderStage ?? 8,
     ...(options.depthChunk === undefined ? {} : { depthChunk: options.depthChunk }),
     reuseBuffers: options.reuseBuffers ?? true,

@@ -85,13 +85,31 @@ export interface LinearNode extends Base {
   readonly prologue?: RowExpr;
   /** The prologue's params ([in] vectors or [1] scalars), indexed by its `param` leaves. */
   readonly prologueParams?: readonly NodeId[];
+  /**
+   * With a centred prologue (x − μ)·s: c = row_sums(weight) [weight rows], so the kernel computes
+   * ((x − μ)·s) Wᵀ as s·(x Wᵀ − μ c) from the raw x (FUSION §2). The value is unchanged.
+   */
+  readonly prologueColumnSums?: NodeId;
+  /** [out] vectors read by `add_affine` epilogue steps (absent when none does). */
+  readonly epilogueParams?: readonly NodeId[];
 }
 
 /** One elementwise step applied to a linear's result y (each rounds to f32, like its unfused op). */
 export type EpilogueStep =
   | { readonly kind: 'act'; readonly fn: UnaryFn }
   /** y ∘ operands[operand], ∘ = + or ·. */
-  | { readonly kind: 'binary'; readonly fn: BinaryFn; readonly operand: number };
+  | { readonly kind: 'binary'; readonly fn: BinaryFn; readonly operand: number }
+  /**
+   * y + affine(operands[operand]; epilogueParams[scale], epilogueParams[shift]) — the residual
+   * add with a post-norm's static affine applied to its other operand (an `affine` node fused
+   * into the add, FUSION §4). A null scale is 1, a null shift 0.
+   */
+  | {
+      readonly kind: 'add_affine';
+      readonly operand: number;
+      readonly scale: number | null;
+      readonly shift: number | null;
+    };
 
 /** Columns [start, end) of x [T, n] → [T, end − start] (a view where the planner can). */
 export interface SliceNode extends Base {
@@ -187,6 +205,18 @@ export interface BinaryNode extends Base {
 }
 
 /**
+ * x ⊙ scale + shift for every row of x [T, n], scale and shift [n] weights (null = 1 / 0),
+ * rounded once to f32: a norm's static affine split off its core by fold-norm-affine so that it
+ * rides on the residual add that reads the normed row (post-norm placement, FUSION §4).
+ */
+export interface AffineNode extends Base {
+  readonly op: 'affine';
+  readonly x: NodeId;
+  readonly scale: NodeId | null;
+  readonly shift: NodeId | null;
+}
+
+/**
  * A row expression applied to every row of x [T, width] (norms of every kind, log-softmax):
  * see row-expr.ts for the semantics. `params` are [width] vectors or [1] scalars; `groups`
  * divides width. `label` names the norm kind for messages and printing only.
@@ -265,6 +295,7 @@ export type Node =
   | AttentionNode
   | UnaryNode
   | BinaryNode
+  | AffineNode
   | SliceNode
   | DeriveNode;
 
@@ -298,11 +329,20 @@ export const inputFields: { readonly [O in Op]: readonly (keyof NodeOf<O>)[] } =
   param: [],
   embedding: ['table', 'ids'],
   positions: ['table'],
-  linear: ['x', 'weight', 'bias', 'operands', 'prologueParams'],
+  linear: [
+    'x',
+    'weight',
+    'bias',
+    'operands',
+    'prologueParams',
+    'prologueColumnSums',
+    'epilogueParams',
+  ],
   rope: ['x'],
   attention: ['q', 'k', 'v'],
   unary: ['x'],
   binary: ['a', 'b'],
+  affine: ['x', 'scale', 'shift'],
   slice: ['x'],
   derive: ['inputs'],
 };

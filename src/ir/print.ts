@@ -29,7 +29,7 @@ const operations: { readonly [O in Op]: (node: NodeOf<O>) => string } = {
     `linear ${ref(n.x)}, ${ref(n.weight)}${optional('bias', n.bias)}` +
     (n.prologue === undefined
       ? ''
-      : `, prologue=${printRowExpr(n.prologue)}, prologue_params=[${(n.prologueParams ?? []).map(ref).join(', ')}]`) +
+      : `, prologue=${printRowExpr(n.prologue)}, prologue_params=[${(n.prologueParams ?? []).map(ref).join(', ')}]${optional('column_sums', n.prologueColumnSums ?? null)}`) +
     `${n.glu === null ? '' : `, glu=${n.glu}`}${epilogue(n)}`,
   rope: (n) => `rope ${ref(n.x)}, heads=${n.heads}, head_dim=${n.headDim}, base=${n.base}`,
   attention: (n) =>
@@ -37,6 +37,7 @@ const operations: { readonly [O in Op]: (node: NodeOf<O>) => string } = {
     `head_dim=${n.headDim}, causal=${n.causal}, scale=${n.scale}`,
   unary: (n) => `${n.fn} ${ref(n.x)}`,
   binary: (n) => `${n.fn} ${ref(n.a)}, ${ref(n.b)}`,
+  affine: (n) => `affine ${ref(n.x)}${optional('scale', n.scale)}${optional('shift', n.shift)}`,
   slice: (n) => `slice ${ref(n.x)}, columns=${n.start}:${n.end}`,
   derive: (n) =>
     `derive ${n.fn}(${n.inputs.map(ref).join(', ')})` +
@@ -71,11 +72,20 @@ export function printNode(node: Node): string {
   return `${ref(node.id)} = ${operation}${type}`;
 }
 
-/** `, then=[gelu_tanh, add %12]`: the fused epilogue steps in order. */
+/**
+ * `, then=[gelu_tanh, add %12]`: the fused epilogue steps in order; an add_affine step prints as
+ * `add affine(%12, scale=%3, shift=%4)`.
+ */
 function epilogue(n: NodeOf<'linear'>): string {
   if (n.epilogue.length === 0) return '';
+  const param = (name: string, i: number | null) =>
+    optional(name, i === null ? null : (n.epilogueParams ?? [])[i]);
   const steps = n.epilogue.map((s) =>
-    s.kind === 'act' ? s.fn : `${s.fn} ${ref(n.operands[s.operand])}`,
+    s.kind === 'act'
+      ? s.fn
+      : s.kind === 'add_affine'
+        ? `add affine(${ref(n.operands[s.operand])}${param('scale', s.scale)}${param('shift', s.shift)})`
+        : `${s.fn} ${ref(n.operands[s.operand])}`,
   );
   return `, then=[${steps.join(', ')}]`;
 }

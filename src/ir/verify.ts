@@ -117,6 +117,10 @@ const rules: { readonly [O in Op]: Rule<O> } = {
     expectType(ctx, node.x, ['T', inWidth], 'f32', "x (width must equal the weight's in)");
     if (node.bias !== null) expectType(ctx, node.bias, [rows], 'f32', 'bias');
     linearPrologue(node, inWidth, ctx);
+    if (node.prologueColumnSums !== undefined) {
+      if (node.prologue === undefined) ctx.problem('prologue column sums without a prologue');
+      expectType(ctx, node.prologueColumnSums, [rows], 'f32', 'prologue column sums');
+    }
     return linearEpilogue(node, rows, ctx);
   },
 
@@ -230,6 +234,17 @@ const rules: { readonly [O in Op]: Rule<O> } = {
     return { shape: a.shape, dtype: 'f32' };
   },
 
+  affine: (node, ctx) => {
+    const width = ctx.operand(node.x).shape[1];
+    expectType(ctx, node.x, ['T', typeof width === 'number' ? width : 0], 'f32', 'x');
+    for (const [id, what] of [
+      [node.scale, 'scale'],
+      [node.shift, 'shift'],
+    ] as const)
+      if (id !== null) expectType(ctx, id, [width], 'f32', `${what} (one value per column of x)`);
+    return { shape: ['T', width], dtype: 'f32' };
+  },
+
   slice: (node, ctx) => {
     const x = ctx.operand(node.x);
     const width = x.shape[1];
@@ -290,17 +305,28 @@ function linearPrologue(node: NodeOf<'linear'>, inWidth: number, ctx: RuleContex
     ctx.problem(`prologue: ${problem}`);
 }
 
-/** glu halves the weight's rows; each epilogue step names a known fn and a [T, out] operand. */
+/**
+ * glu halves the weight's rows; each epilogue step names a known fn and a [T, out] operand, and
+ * an add_affine step [out] epilogue params.
+ */
 function linearEpilogue(node: NodeOf<'linear'>, rows: number, ctx: RuleContext): Result {
   if (node.glu !== null && (!unaryNames.includes(node.glu) || rows % 2 !== 0))
     ctx.problem(`glu ${node.glu} needs a known activation and an even number of weight rows`);
   const out = node.glu === null ? rows : rows / 2;
   for (const id of node.operands) expectType(ctx, id, ['T', out], 'f32', 'epilogue operand');
+  const params = node.epilogueParams ?? [];
+  for (const id of params) expectType(ctx, id, [out], 'f32', 'epilogue param');
   for (const step of node.epilogue) {
     const known =
-      step.kind === 'act' ? unaryNames.includes(step.fn) : ['add', 'mul'].includes(step.fn);
+      step.kind === 'act'
+        ? unaryNames.includes(step.fn)
+        : step.kind === 'add_affine' || ['add', 'mul'].includes(step.fn);
     if (!known) ctx.problem(`epilogue step ${JSON.stringify(step)} has an unknown fn`);
-    if (step.kind === 'binary' && !(step.operand >= 0 && step.operand < node.operands.length))
+    if (step.kind === 'add_affine')
+      for (const index of [step.scale, step.shift])
+        if (index !== null && !(index >= 0 && index < params.length))
+          ctx.problem(`epilogue step reads param ${index}, but there are ${params.length}`);
+    if (step.kind !== 'act' && !(step.operand >= 0 && step.operand < node.operands.length))
       ctx.problem(
         `epilogue step reads operand ${step.operand}, but there are ${node.operands.length}`,
       );

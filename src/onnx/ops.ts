@@ -39,11 +39,26 @@ function linearEpilogue(n: NodeOf<'linear'>, product: string, { b, value }: Lowe
       b.op('Slice', [product, b.int64s([from]), b.int64s([from + width]), b.int64s([1])]);
     y = b.op('Mul', [unary[n.glu](b, half(0)), half(width)]);
   }
+  const param = (i: number | null) => (i === null ? null : value((n.epilogueParams ?? [])[i]));
   for (const step of n.epilogue) {
     if (step.kind === 'act') y = unary[step.fn](b, y);
-    else y = b.op(step.fn === 'add' ? 'Add' : 'Mul', [y, value(n.operands[step.operand])]);
+    else if (step.kind === 'add_affine') {
+      const other = affineOf(
+        b,
+        value(n.operands[step.operand]),
+        param(step.scale),
+        param(step.shift),
+      );
+      y = b.op('Add', [y, other]);
+    } else y = b.op(step.fn === 'add' ? 'Add' : 'Mul', [y, value(n.operands[step.operand])]);
   }
   return y;
+}
+
+/** x ⊙ scale + shift, the [n] vectors broadcast over rows (null = 1 / 0). */
+function affineOf(b: OnnxBuilder, x: string, scale: string | null, shift: string | null): string {
+  const scaled = scale === null ? x : b.op('Mul', [x, scale]);
+  return shift === null ? scaled : b.op('Add', [scaled, shift]);
 }
 
 function halfXTimesOnePlus(b: OnnxBuilder, x: string, t: string): string {
@@ -83,6 +98,13 @@ const lowerings: { readonly [O in Op]: Lowering<O> } = {
   attention: lowerAttention,
   unary: (n, { b, value }) => unary[n.fn](b, value(n.x)),
   binary: (n, { b, value }) => b.op(n.fn === 'add' ? 'Add' : 'Mul', [value(n.a), value(n.b)]),
+  affine: (n, { b, value }) =>
+    affineOf(
+      b,
+      value(n.x),
+      n.scale === null ? null : value(n.scale),
+      n.shift === null ? null : value(n.shift),
+    ),
   depth_attention: lowerDepthAttention,
   scalar_mix: lowerScalarMix,
   rowexpr: lowerRowExprOnnx,

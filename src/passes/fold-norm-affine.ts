@@ -5,41 +5,70 @@
 // y = N(x) Wᵀ + b₀:
 //     y = core(x) (W·diag(a))ᵀ + (W·b + b₀)
 // so W' = scale_columns(W, a) and b' = matvec(W, b, b₀) are derived weights (computed once at
-// load), a and b themselves `static_row` derived vectors. The split is read from the row
-// expression (norm-algebra.ts `splitAffine`), never from the norm's label. When the core is
+// load), a and b themselves `static_row` derived vectors (static-row.ts; a bare γ or β is used
+// as it is). The split is read from the row expression (norm-algebra.ts `splitAffine`), never
+// from the norm's label. When the core is
 // x − mean(x) (FixedScale, LN-free) the centring is linear too: (x − μ)W'ᵀ = x·center_rows(W')ᵀ;
 // when nothing dynamic is left (core x: BatchNorm, PRepBN, Unified Norm) the norm disappears.
+// Post-norm placement (§4): where the normed row also feeds the residual add, the add gets
+// `affine(core(x); a, b)` — an `affine` node that fuse-linear-epilogues then moves into the add's
+// epilogue (add_affine) — so a static norm still disappears and a dynamic one keeps its core
+// (a centring core x − mean(x) then stays too: the add needs its value).
 // Preconditions: the expression has a non-trivial static a or b; every reader of the norm is a
-// linear reading it as its input x, and the norm is not a graph output. Not fired otherwise:
-// post-norm placement (the normed row also feeds the residual add, which needs a, b applied),
-// any other non-linear reader, a gain that depends on x (SeeDNorm).
-// Establishes: no rowexpr whose every reader is a linear carries a static gain or shift.
-import type { Graph, LinearNode, Node, NodeId, RowExprNode } from '../ir/graph.ts';
+// linear reading it as its input x, or a residual add whose other operand is a linear read
+// only by that add (so the affine rides in its epilogue); at least one reader is a linear; the
+// norm is not a graph output. Not fired otherwise: an add of anything else (a sandwich norm's
+// second norm feeds only the add), any other non-linear reader, a gain that depends on x
+// (SeeDNorm).
+// Establishes: no rowexpr whose every reader is a linear or a fusable add carries a static gain
+// or shift.
+import type { BinaryNode, Graph, LinearNode, Node, NodeId, RowExprNode } from '../ir/graph.ts';
 import { inputsOf } from '../ir/graph.ts';
-import type { RowExpr } from '../ir/row-expr.ts';
 import { exprText, isCentring, isIdentity, isStaticExpr, splitAffine } from './norm-algebra.ts';
 import { fired, skipped, type PassResult, type SiteReport } from './report.ts';
 import { GraphEdit, outputIds, type NodeFields } from './rewrite.ts';
+import { staticRow, withParams } from './static-row.ts';
 
 export function foldNormAffine(graph: Graph): PassResult {
   const edit = new GraphEdit(graph);
   const outputs = outputIds(graph);
   const readers = readersOf(graph);
   const sites: SiteReport[] = [];
+  /** Residual adds already rewired (one add may read two norms). */
+  const addFields = new Map<NodeId, Omit<BinaryNode, 'id'>>();
   for (const node of graph.nodes) {
     if (node.op !== 'rowexpr') continue;
     const site = `${node.label} norm`;
-    const why = precondition(node, readers, outputs);
+    const why = precondition(node, graph, readers, outputs);
     if (typeof why === 'string') {
       sites.push(skipped(node, site, why));
       continue;
     }
-    const { split, linears } = why;
+    const { split, linears, adds } = why;
     const width = node.shape[1] as number;
-    const scale = split.scale && staticRow(edit, node, split.scale, width, linears[0].id);
-    const shift = split.shift && staticRow(edit, node, split.shift, width, linears[0].id);
-    const centring = isCentring(split.core);
+    const first = Math.min(...[...linears, ...adds].map((r) => r.id));
+    const scale = split.scale && staticRow(edit, node, split.scale, width, first);
+    const shift = split.shift && staticRow(edit, node, split.shift, width, first);
+    // The add needs core(x) itself, so with adds the centring stays in the kept core.
+    const centring = isCentring(split.core) && adds.length === 0;
     const vanishes = centring || isIdentity(split.core);
+    const core = vanishes ? node.x : node.id;
+    for (const add of adds) {
+      const current = addFields.get(add.id) ?? add;
+      const affine = edit.insertBefore(add.id, {
+        op: 'affine',
+        x: core,
+        scale,
+        shift,
+        shape: node.shape,
+        dtype: 'f32',
+        span: node.span,
+      });
+      const pick = (id: NodeId) => (id === node.id ? affine : id);
+      const fields = { ...current, a: pick(current.a), b: pick(current.b) };
+      edit.replace(add.id, fields as NodeFields);
+      addFields.set(add.id, fields);
+    }
     for (const l of linears) {
       let weight =
         scale === null ? l.weight : edit.derive('scale_columns', [l.weight, scale], l.id);
@@ -52,18 +81,22 @@ export function foldNormAffine(graph: Graph): PassResult {
               l.bias === null ? [l.weight, shift] : [l.weight, shift, l.bias],
               l.id,
             );
-      edit.replace(l.id, { ...l, x: vanishes ? node.x : node.id, weight, bias } as NodeFields);
+      edit.replace(l.id, { ...l, x: core, weight, bias } as NodeFields);
     }
     if (vanishes) edit.remove(node.id);
     else edit.replace(node.id, { ...node, ...withParams(node, split.core) } as NodeFields);
     const parts = [split.scale && 'gain', split.shift && 'shift', centring && 'centring']
       .filter(Boolean)
       .join(', ');
+    const lines = [...new Set(adds.map((a) => a.span.line))].join(', ');
     sites.push(
       fired(
         node,
         site,
-        `${parts} folded into ${linears.length} linear${linears.length === 1 ? '' : 's'} (derived weights); ` +
+        `${parts} folded into ${linears.length} linear${linears.length === 1 ? '' : 's'} (derived weights)` +
+          (adds.length === 0
+            ? '; '
+            : ` and applied in the residual add's epilogue (line ${lines}), which also reads the normed row (post-norm placement); `) +
           (vanishes
             ? 'nothing dynamic is left, so the norm is gone'
             : `the norm keeps only its core ${exprText(split.core)}`),
@@ -73,10 +106,11 @@ export function foldNormAffine(graph: Graph): PassResult {
   return { graph: edit.apply(), sites };
 }
 
-type Ready = { split: ReturnType<typeof splitAffine>; linears: LinearNode[] };
+type Ready = { split: ReturnType<typeof splitAffine>; linears: LinearNode[]; adds: BinaryNode[] };
 
 function precondition(
   node: RowExprNode,
+  graph: Graph,
   readers: ReadonlyMap<NodeId, Node[]>,
   outputs: Set<NodeId>,
 ): Ready | string {
@@ -89,9 +123,12 @@ function precondition(
   if (outputs.has(node.id)) return 'the normed row is a graph output';
   if ((readers.get(node.id) ?? []).length === 0) return 'nothing reads the normed row';
   const linears: LinearNode[] = [];
+  const adds: BinaryNode[] = [];
   for (const r of readers.get(node.id) ?? []) {
-    if (r.op === 'binary' && r.fn === 'add')
-      return `the normed row feeds the residual add (line ${r.span.line}) — post-norm or sandwich placement — which needs the gain and shift applied`;
+    if (r.op === 'binary' && r.fn === 'add') {
+      if (!adds.includes(r)) adds.push(r);
+      continue;
+    }
     if (r.op !== 'linear' || r.x !== node.id || r.operands.includes(node.id) || r.prologue)
       return `the normed row is also read by a ${r.op === 'linear' ? 'linear epilogue or prologue' : r.op} (line ${r.span.line}), which is not a plain linear input`;
     // Kernels that read the same weight (a derived weight only reads it at load time).
@@ -100,7 +137,32 @@ function precondition(
       return `the weight of the linear at line ${r.span.line} is shared (with a ${sharers[0].op} at line ${sharers[0].span.line}: tied head or shared layers), so folding the gain would store a second copy of it`;
     if (!linears.includes(r)) linears.push(r);
   }
-  return { split, linears };
+  if (linears.length === 0)
+    return `only the residual add (line ${adds[0].span.line}) reads the normed row — the second norm of a sandwich — so no linear takes the gain and shift`;
+  for (const add of adds) {
+    const why = addPrecondition(add, node, graph, readers, outputs);
+    if (why !== null) return why;
+  }
+  return { split, linears, adds };
+}
+
+/** Null when the add's other operand is a linear only it reads: its epilogue takes the affine. */
+function addPrecondition(
+  add: BinaryNode,
+  node: RowExprNode,
+  graph: Graph,
+  readers: ReadonlyMap<NodeId, Node[]>,
+  outputs: Set<NodeId>,
+): string | null {
+  const other = graph.nodes[add.a === node.id ? add.b : add.a];
+  const shared =
+    outputs.has(other.id) || (readers.get(other.id) ?? []).some((r) => r.id !== add.id);
+  if (other.op === 'linear' && !shared) return null;
+  const what =
+    other.op === 'linear'
+      ? 'a linear whose result is also needed elsewhere'
+      : `a ${other.op === 'binary' ? other.fn : other.op} (line ${other.span.line})`;
+  return `the normed row feeds the residual add (line ${add.span.line}), whose other operand is ${what}, so no matmul epilogue can apply the gain and shift there`;
 }
 
 function readersOf(graph: Graph): Map<NodeId, Node[]> {
@@ -108,60 +170,4 @@ function readersOf(graph: Graph): Map<NodeId, Node[]> {
   for (const n of graph.nodes)
     for (const id of new Set(inputsOf(n))) readers.set(id, [...(readers.get(id) ?? []), n]);
   return readers;
-}
-
-/** The expression with only the params it reads, renumbered. */
-function withParams(node: RowExprNode, expr: RowExpr): { expr: RowExpr; params: NodeId[] } {
-  const used: number[] = [];
-  const visit = (e: RowExpr): RowExpr => {
-    switch (e.k) {
-      case 'param': {
-        let at = used.indexOf(e.index);
-        if (at < 0) at = used.push(e.index) - 1;
-        return { k: 'param', index: at };
-      }
-      case 'unary':
-        return { ...e, a: visit(e.a) };
-      case 'binary':
-        return { ...e, a: visit(e.a), b: visit(e.b) };
-      case 'reduce':
-        return { ...e, a: visit(e.a) };
-      default:
-        return e;
-    }
-  };
-  const renumbered = visit(expr);
-  return { expr: renumbered, params: used.map((i) => node.params[i]) };
-}
-
-const staticRows = new WeakMap<GraphEdit, Map<string, NodeId>>();
-
-/** A `static_row` derived vector for a static expression over the norm's params. */
-export function staticRow(
-  edit: GraphEdit,
-  node: RowExprNode,
-  expr: RowExpr,
-  width: number,
-  before: NodeId,
-): NodeId {
-  const { expr: body, params } = withParams(node, expr);
-  const names = params.map((id) => (edit.graph.nodes[id] as { name: string }).name);
-  const name = `static_row(${exprText(body)}; ${names.join(', ')})`;
-  const known = staticRows.get(edit) ?? new Map<string, NodeId>();
-  staticRows.set(edit, known);
-  const existing =
-    known.get(name) ?? edit.graph.nodes.find((n) => n.op === 'derive' && n.name === name)?.id;
-  if (existing !== undefined) return existing;
-  const id = edit.insertBefore(before, {
-    op: 'derive',
-    fn: 'static_row',
-    inputs: params,
-    name,
-    row: { expr: body, width },
-    shape: [width],
-    dtype: 'f32',
-    span: node.span,
-  });
-  known.set(name, id);
-  return id;
 }

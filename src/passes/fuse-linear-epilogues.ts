@@ -7,8 +7,13 @@
 // Preconditions: L's value has no other reader and is not a graph output (else it would still
 // have to be written); for add/mul, the other operand has L's shape. Chains fuse in one sweep:
 // up → gelu → (next linear) and o-projection → residual add each become one linear.
-// Establishes: no act/add/mul reads a linear that has no other reader.
-import type { Graph, LinearNode, Node, NodeId } from '../ir/graph.ts';
+// A post-norm's affine (fold-norm-affine, FUSION §4): when the add's other operand r is an
+// `affine` node A(x; a, b) read only by this add, the add fuses as one add_affine step
+// y + (x ⊙ a + b) reading x and the [n] vectors a, b, and A is gone; the step rounds A's value
+// once and then the sum, as the unfused pair does, so this too is bit-identical.
+// Establishes: no act/add/mul reads a linear that has no other reader; no affine read only by
+// such an add is left.
+import type { AffineNode, Graph, LinearNode, Node, NodeId } from '../ir/graph.ts';
 import { fired, skipped, type PassResult, type SiteReport } from './report.ts';
 import { GraphEdit, consumerCounts, outputIds, type NodeFields } from './rewrite.ts';
 
@@ -61,11 +66,34 @@ export function fuseLinearEpilogues(graph: Graph): PassResult {
       const [first, second] = node.b >= node.a ? [node.b, node.a] : [node.a, node.b];
       const target = why(first) === null ? first : why(second) === null ? second : null;
       if (target === null || graph.nodes[first].shape.join() !== graph.nodes[second].shape.join()) {
-        sites.push(skipped(node, siteName(graph, node), why(first) ?? 'operand shapes differ'));
+        // An affine operand is never the linear: the reason is the other operand's.
+        const shown = graph.nodes[first].op === 'affine' ? second : first;
+        sites.push(skipped(node, siteName(graph, node), why(shown) ?? 'operand shapes differ'));
         continue;
       }
       const other = target === first ? second : first;
       const l = linearAt(target)!;
+      const affine = node.fn === 'add' ? soleAffine(graph, other, readers, outputs) : null;
+      if (affine !== null) {
+        const params = l.epilogueParams ?? [];
+        const vectors = [affine.scale, affine.shift].filter((id): id is NodeId => id !== null);
+        const step = {
+          kind: 'add_affine',
+          operand: l.operands.length,
+          scale: affine.scale === null ? null : params.length,
+          shift: affine.shift === null ? null : params.length + vectors.length - 1,
+        } as const;
+        const fields = {
+          ...l,
+          span: node.span,
+          operands: [...l.operands, affine.x],
+          epilogueParams: [...params, ...vectors],
+          epilogue: [...l.epilogue, step],
+        };
+        edit.remove(affine.id);
+        fuse(node, target, fields, "adds the other operand with a post-norm's affine applied");
+        continue;
+      }
       const step = { kind: 'binary', fn: node.fn, operand: l.operands.length } as const;
       const fields = {
         ...l,
@@ -82,6 +110,17 @@ export function fuseLinearEpilogues(graph: Graph): PassResult {
     }
   }
   return { graph: edit.apply(), sites };
+}
+
+/** The affine node `id` when this add is its only reader (then the add applies it itself). */
+function soleAffine(
+  graph: Graph,
+  id: NodeId,
+  readers: readonly number[],
+  outputs: Set<NodeId>,
+): AffineNode | null {
+  const node = graph.nodes[id];
+  return node.op === 'affine' && readers[id] === 1 && !outputs.has(id) ? node : null;
 }
 
 /** `residual add` for an add reading the residual stream, else `<fn> activation` / `mul`. */

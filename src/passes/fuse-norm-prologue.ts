@@ -3,27 +3,36 @@
 // dispatch disappears.
 // Identity: linear(rowexpr(x; e), W, b) = linear(x, W, b) with prologue e — by definition the
 // prologue is e applied to each row of x before the product (src/ir/interpret/linear.ts). The
-// matmul kernel reads the RAW x: it computes the reductions e needs for its rows (Σx² for
-// RMSNorm; Σx then the centred Σ(x − μ)² for LayerNorm — two passes over the row as written,
-// never E[x²] − μ², so outlier dimensions do not cancel) and applies e to the x tiles as it
-// stages them (DyT's tanh(αx) is such a map with no reduction). What the kernel computes is read
-// from the expression (norm-algebra.ts), never from the norm's label; after fold-norm-affine the
-// expression is only the core, e.g. (x − μ)/σ, x/rms(x) or tanh(αx).
+// matmul kernel reads the RAW x; what it computes is read from the expression (norm-streaming.ts,
+// norm-algebra.ts), never from the norm's label — after fold-norm-affine the expression is only
+// the core, e.g. (x − μ)/σ, x/rms(x) or tanh(αx):
+//   - x·s(x) (RMSNorm and kin): the row sums s needs are accumulated from the x values the K
+//     loop loads anyway, and each row's products are scaled by s after it;
+//   - (x − μ)·s(x), s of the row's two moments (LayerNorm): the K loop multiplies x − x₀ (x₀ a
+//     per-row shift: the mean of the row's first 16 values), the row's shifted sums
+//     Σ(x − x₀), Σ(x − x₀)² are summed alongside (as the tiled kernel stages x; by the blocked
+//     kernel's workgroup together, one read of its rows); after the loop each output is
+//     s·(acc − (μ − x₀)·c[n]) with c = row_sums(W) (a derived weight, the column sums 1ᵀW' of
+//     FUSION §2) the pass adds as the linear's `prologueColumnSums`. The shift bounds the
+//     cancellation by the row's length, however large its mean or outliers (norm-streaming.ts);
+//   - an elementwise map (DyT's tanh(αx)): applied to the x tiles as they are staged.
 // Preconditions: every reader of the norm is a linear reading it as its input x (not as an
 // epilogue operand) and carrying no prologue yet; the norm is not a graph output; no
 // channel-group reduction (PowerNorm, EvoNorm: a group pre-pass is not fused); at most
 // `maxParams` params (each one more storage binding of the matmul kernel).
-// Cost rule: a statistic the kernel can accumulate while it streams its K tiles (x/rms(x) and
-// its kin) or a pure elementwise map (DyT) rides along for free; anything needing a pre-pass
-// over the whole row (centred LayerNorm, SeeDNorm's x·β, nested reductions) would be recomputed
-// by EVERY matmul invocation over all of K — on llvmpipe that made the matmuls ~1.5× slower than
+// Cost rule: the three forms above ride along for the price of a few adds per loaded x value
+// (no extra pass over x). Anything else with reductions (SeeDNorm's x·β, nested or non-moment
+// statistics such as mean(|x − μ|)) needs a pre-pass over the whole row that EVERY matmul
+// invocation would repeat over all of K — on llvmpipe that made the matmuls ~1.5× slower than
 // the norm dispatch it saves (BENCHMARKS.md, ablation) — so by default those stay a dispatch.
-// `{ rowPrePass: true }` fuses them too (the kernels support it; tests exercise it).
-// Establishes: no streamable or elementwise rowexpr whose readers are all plain linears remains.
+// `{ rowPrePass: true }` fuses them too (the kernels' `rows` mode; tests exercise it).
+// Establishes: no streamable, centred-streamable or elementwise rowexpr whose readers are all
+// plain linears remains.
 import type { Graph, LinearNode, Node, NodeId, RowExprNode } from '../ir/graph.ts';
 import { inputsOf } from '../ir/graph.ts';
 import { analyzeRowExpr } from '../ir/row-expr-analysis.ts';
-import { exprText, isElementwise, rowScaleForm, streamable } from './norm-algebra.ts';
+import { exprText, isElementwise, rowScaleForm } from './norm-algebra.ts';
+import { centredStreamable, streamable } from './norm-streaming.ts';
 import { fired, skipped, type PassResult, type SiteReport } from './report.ts';
 import { GraphEdit, outputIds, type NodeFields } from './rewrite.ts';
 
@@ -52,19 +61,21 @@ export function fuseNormPrologue(graph: Graph, options: FuseNormPrologueOptions 
     }
     const used = analyzeRowExpr(node.expr).params;
     const params = node.params; // indices of the expression stay valid
+    const centred = centredStreamable(node.expr);
     for (const l of linears)
       edit.replace(l.id, {
         ...l,
         x: node.x,
         prologue: node.expr,
         prologueParams: params,
+        ...(centred ? { prologueColumnSums: edit.derive('row_sums', [l.weight], l.id) } : {}),
       } as NodeFields);
     edit.remove(node.id);
     sites.push(
       fired(
         node,
         site,
-        `${describe(node)} in ${linears.length} reading matmul${linears.length === 1 ? '' : 's'}; the norm dispatch is gone${used.length ? ` (${used.length} param${used.length === 1 ? '' : 's'} bound)` : ''}`,
+        `fused into ${linears.length} reading matmul${linears.length === 1 ? '' : 's'}, the norm dispatch is gone${used.length ? ` (${used.length} param${used.length === 1 ? '' : 's'} bound)` : ''}: ${describe(node)}`,
       ),
     );
   }
@@ -86,19 +97,33 @@ function precondition(
   const linears: LinearNode[] = [];
   for (const r of readers) {
     if (r.op !== 'linear' || r.x !== node.id || r.operands.includes(node.id) || r.prologue)
-      return `the normed row is read by a ${r.op === 'linear' ? 'linear epilogue or fused linear' : r.op} (line ${r.span.line}), which needs it written`;
+      return `the normed row is read by ${r.op === 'linear' ? 'a linear epilogue or fused linear' : `${/^[aeiou]/.test(r.op) ? 'an' : 'a'} ${r.op}`} (line ${r.span.line}), which needs it written`;
     linears.push(r);
   }
-  if (!options.rowPrePass && !isElementwise(node.expr) && !streamable(node.expr))
-    return 'its statistics need a pre-pass over the whole row (centred or non-RMS reductions), which every matmul invocation would repeat over all of K: costlier than the norm dispatch it saves';
+  if (!options.rowPrePass && !kernelForm(node.expr)) {
+    const form =
+      rowScaleForm(node.expr) === null
+        ? 'it is not x·s or (x − μ)·s with s one scalar per row (a per-column gain or shift is left, e.g. when fold-norm-affine could not fold it, or x occurs elsewhere)'
+        : "the statistics of its row scale are not sums of x-only terms or the row's first two moments";
+    return `${form}, so the matmul would need a pre-pass over the whole row, repeated by every invocation over all of K: costlier than the norm dispatch it saves`;
+  }
   return linears;
 }
 
+/** What the matmul kernel does with the expression, or null when it needs a row pre-pass. */
+function kernelForm(expr: RowExprNode['expr']): string | null {
+  const text = exprText(expr);
+  if (streamable(expr))
+    return `row sums of ${text} accumulated from the raw x values the K loop loads, each row's products scaled after it`;
+  if (centredStreamable(expr))
+    return `${text} computed from the raw x: the K loop multiplies x − x₀ (x₀ the mean of the row's first 16 values) and the shifted Σ and Σ² of each row are summed alongside, then each output is s·(acc − (μ − x₀)·c) with c = row_sums(W), a derived weight`;
+  if (isElementwise(expr)) return `the elementwise map ${text} applied to the x tiles`;
+  return null;
+}
+
 function describe(node: RowExprNode): string {
-  const form = rowScaleForm(node.expr);
-  if (form)
-    return `row statistics of ${exprText(node.expr)} computed${form.centred ? ' (mean, then the centred sum of squares)' : ''} from the raw x and applied`;
-  if (isElementwise(node.expr))
-    return `the elementwise map ${exprText(node.expr)} applied to the x tiles`;
-  return `the reductions of ${exprText(node.expr)} computed from the raw x and the expression applied to the x tiles`;
+  return (
+    kernelForm(node.expr) ??
+    `the reductions of ${exprText(node.expr)} computed from the raw rows first (a row pre-pass in every matmul invocation) and the expression applied to the x tiles`
+  );
 }

@@ -8,9 +8,9 @@
 //     invariant to the row's mean), and the expression with x − mean(x) replaced by x (equal to
 //     the original on zero-mean rows: LayerNorm → RMSNorm, FUSION §3);
 //   - `rowScaleForm`: core = (x − m)·s or x·s with m, s per-row scalars (x only inside
-//     reductions): the form a matmul applies in its epilogue (FUSION §2).
-import { evaluateRowExpr } from '../ir/interpret/rowexpr.ts';
-import { analyzeRowExpr, printRowExpr } from '../ir/row-expr-analysis.ts';
+//     reductions): the form a matmul applies in its epilogue (FUSION §2); which of those a
+//     matmul can stream is decided in norm-streaming.ts.
+import { printRowExpr } from '../ir/row-expr-analysis.ts';
 import type { RowExpr } from '../ir/row-expr.ts';
 
 const X: RowExpr = { k: 'x' };
@@ -211,34 +211,3 @@ export function isElementwise(e: RowExpr): boolean {
 export const isIdentity = (e: RowExpr): boolean => e.k === 'x';
 export const isCentring = isCentred;
 export const exprText = printRowExpr;
-
-/**
- * Whether a matmul can accumulate this prologue's statistics from the x values it streams anyway:
- * x · s(x) with s a row scalar of sums/means of param-free, zero-at-zero functions of x (RMSNorm's
- * mean(x²), ScaleNorm's Σx², CRMSNorm's Σx², Σx) — padding zeros then add nothing.
- */
-export function streamable(expr: RowExpr): boolean {
-  const form = rowScaleForm(expr);
-  if (form === null || form.centred) return false;
-  return analyzeRowExpr(form.scale).reductions.every(
-    (r) =>
-      (r.fn === 'sum' || r.fn === 'mean') &&
-      r.over === 'row' &&
-      isElementwise(r.operand) &&
-      noParams(r.operand) &&
-      vanishesAtZero(r.operand),
-  );
-}
-
-const noParams = (e: RowExpr): boolean =>
-  e.k === 'param'
-    ? false
-    : e.k === 'unary'
-      ? noParams(e.a)
-      : e.k === 'binary'
-        ? noParams(e.a) && noParams(e.b)
-        : true;
-
-function vanishesAtZero(e: RowExpr): boolean {
-  return evaluateRowExpr(e, { x: new Float32Array(1), width: 1, groups: 1, params: [] })[0] === 0;
-}

@@ -10,7 +10,8 @@
 //   merge-sibling-projections  q, k, v (any linears of one input) → one matmul + column slices
 //   fuse-norm-prologue         a norm read only by linears → their prologue (no norm dispatch)
 //   attnres-two-phase          a block's depth attentions → one phase-1 state + merges
-//   fuse-linear-epilogues      activation, gating mul, residual add → the matmul's epilogue
+//   fuse-linear-epilogues      activation, gating mul, residual add (with a post-norm's affine)
+//                              → the matmul's epilogue
 //   eliminate-dead-nodes       drops what no output needs (and weights only they read)
 import { invariant } from '../diagnostics.ts';
 import type { Graph } from '../ir/graph.ts';
@@ -85,6 +86,10 @@ export const pipeline: readonly Pass[] = [
     name: 'fuse-linear-epilogues',
     run: fuseLinearEpilogues,
     after: [
+      {
+        pass: 'fold-norm-affine',
+        why: "a post-norm's affine is split off the norm first, then rides in the add's epilogue",
+      },
       { pass: 'merge-gated-projections', why: plainLinears },
       { pass: 'merge-sibling-projections', why: plainLinears },
     ],

@@ -57,9 +57,16 @@ describe('explain', () => {
     }
   });
 
-  it('fuses the residual add under post-norm (the norm reads the fused sum)', () => {
+  it("fuses the residual add under post-norm, the previous norm's γ, β applied in its epilogue", () => {
     const adds = explain('post').filter((s) => s.site === 'residual add');
-    for (const add of adds)
-      expect(add.outcomes).toEqual([expect.objectContaining({ fired: true, count: 3 })]);
+    for (const add of adds) {
+      expect(add.outcomes.every((o) => o.fired)).toBe(true);
+      expect(add.outcomes.reduce((n, o) => n + o.count, 0)).toBe(3);
+    }
+    // Every add but the first reads the previous sublayer's norm.
+    const withAffine = adds
+      .flatMap((a) => a.outcomes)
+      .filter((o) => /post-norm's affine/.test(o.detail));
+    expect(withAffine.reduce((n, o) => n + o.count, 0)).toBe(5);
   });
 });

@@ -89,12 +89,10 @@ describe('fold-norm-affine', () => {
     );
   });
 
-  it('does not fire on post-norm placement and says the row feeds the residual add', () => {
+  it("fires on post-norm placement, applying γ, β in the residual add's epilogue (post-norm-affine.test.ts)", () => {
     const { sites } = fold({ placement: 'post', finalNorm: false });
-    const skipped = sites.filter((s) => !s.fired);
-    expect(skipped).toHaveLength(3); // the last norm's only reader is the head, where it folds
-    for (const s of skipped)
-      expect(s.detail).toMatch(/feeds the residual add \(line \d+\) — post-norm/);
+    expect(sites.every((s) => s.fired)).toBe(true);
+    expect(sites.filter((s) => /in the residual add's epilogue/.test(s.detail))).toHaveLength(3);
   });
 
   it('does not fold a gain into a tied head (it would store a second copy of the embedding)', () => {

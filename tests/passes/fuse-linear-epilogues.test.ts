@@ -44,10 +44,9 @@ describe('fuse-linear-epilogues', () => {
     const { graph: fused, sites } = fuseLinearEpilogues(graph);
     verifyGraph(fused);
     const linears = fused.nodes.filter((n) => n.op === 'linear');
-    expect(linears.map((l) => l.epilogue.map((s) => (s.kind === 'act' ? s.fn : s.fn)))).toEqual([
-      ['gelu'],
-      ['add'],
-    ]);
+    expect(
+      linears.map((l) => l.epilogue.map((s) => (s.kind === 'add_affine' ? s.kind : s.fn))),
+    ).toEqual([['gelu'], ['add']]);
     expect(fused.nodes.some((n) => n.op === 'unary' || n.op === 'binary')).toBe(false);
     expect(sites.map((s) => [s.site, s.fired])).toEqual([
       ['gelu activation', true],

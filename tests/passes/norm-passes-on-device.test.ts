@@ -77,7 +77,7 @@ describe('norm and routing passes on the device', () => {
   ])('computes LayerNorm statistics from the raw rows robustly: %s', async (_name, row) => {
     const { device } = await acquireDevice();
     const graph = layerNormPrologueGraph(64, 40);
-    const fused = fuseNormPrologue(graph, { rowPrePass: true }).graph;
+    const fused = fuseNormPrologue(graph).graph; // centred: shifted sums and column sums
     expect(fused.nodes.some((n) => n.op === 'rowexpr')).toBe(false);
     const weights = randomWeights(graph, 1);
     const table = weights.get('table')!.map(row);
@@ -108,7 +108,7 @@ describe('norm and routing passes on the device', () => {
     ],
     ['BatchNorm folded away', { norm: 'batchnorm(eps: 1e-5)' }],
     ['LN-free (fixedscale): centring folded into the weights', { norm: 'fixedscale(scale: 1)' }],
-    ['post-LN (nothing fires for the stream norms)', { placement: 'post', finalNorm: false }],
+    ["post-LN (γ, β in the residual add's epilogue)", { placement: 'post', finalNorm: false }],
   ] as [string, Partial<ArchSpec>][])('%s, all passes', async (_name, spec) => {
     const { error } = await onDevice(spec);
     expect(error).toBeLessThanOrEqual(1e-4);

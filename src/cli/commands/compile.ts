@@ -17,7 +17,7 @@ import {
   type CommandSpec,
 } from '../options.ts';
 import { compileOrThrow, readSource } from '../source.ts';
-import { matmulOption, matmulSpecOption } from './matmul-option.ts';
+import { attentionOption, matmulOption, matmulSpecOption } from './matmul-option.ts';
 import { passOptions, passSpecOptions } from './pass-options.ts';
 
 /** WebGPU's default limits: what any conformant device offers without asking for more. */
@@ -59,15 +59,17 @@ export const compileCommand: Command = {
     const compiled = compileOrThrow(source, passOptions(spec, values, io));
     const maxBinding =
       numberOption(spec, values, 'max-binding-bytes') ?? defaultLimits.maxStorageBufferBindingSize;
-    // No device to ask: the tiled matmul (the GPU default) unless --matmul says otherwise.
+    // No device to ask: the GPU defaults (tiled matmul, workgroup attention) unless
+    // --matmul / --attention say otherwise.
     const linear = matmulOption(spec, values, 'a GPU');
+    const attention = attentionOption(spec, values, 'a GPU');
     const plan = planGraph(
       compiled.optimized,
       {
         maxStorageBufferBindingSize: maxBinding,
         maxBufferSize: Math.max(maxBinding, defaultLimits.maxBufferSize),
       },
-      { linear },
+      { linear, attention },
     );
 
     const target = resolve(out);

@@ -21,14 +21,14 @@ import {
   type Parsed,
 } from '../options.ts';
 import { compileOrThrow, readSource } from '../source.ts';
-import { matmulOption, matmulSpecOption } from './matmul-option.ts';
+import { attentionOption, matmulOption, matmulSpecOption } from './matmul-option.ts';
 import { passOptions, passSpecOptions } from './pass-options.ts';
 import { profileLines, summarizeProfile } from './run-profile.ts';
 
 const spec: CommandSpec = {
   name: 'run',
   usage:
-    'archc run FILE.arch [--weights F.safetensors] [--tokens 1,2,3 | --seq N] [--verify] [--profile] [--matmul tiled|blocked]',
+    'archc run FILE.arch [--weights F.safetensors] [--tokens 1,2,3 | --seq N] [--verify] [--profile] [--matmul tiled|blocked] [--attention workgroup|rows]',
   summary:
     'compile and run a model on the WebGPU device, optionally verified against the CPU reference',
   options: {
@@ -92,7 +92,8 @@ export const runCommand: Command = {
     const gpu = await acquireDevice({ backend });
     const tp = performance.now();
     const matmul = matmulOption(spec, values, gpu.description);
-    const plan = planGraph(compiled.optimized, gpu.device.limits, { linear: matmul });
+    const attention = attentionOption(spec, values, gpu.description);
+    const plan = planGraph(compiled.optimized, gpu.device.limits, { linear: matmul, attention });
     const compileMs = frontMs + performance.now() - tp;
 
     const t1 = performance.now();
@@ -121,6 +122,7 @@ export const runCommand: Command = {
       model: compiled.model.name,
       device: gpu.description,
       matmul,
+      attention,
       dispatches: plan.steps.length,
       weights: weights.source,
       tokens: tokens.length,
@@ -162,7 +164,9 @@ function print(r: any, io: CommandIo): void {
     return;
   }
   const s = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
-  io.out(`device:   ${r.device} (matmul: ${r.matmul}, ${r.dispatches} dispatches)`);
+  io.out(
+    `device:   ${r.device} (matmul: ${r.matmul}, attention: ${r.attention}, ${r.dispatches} dispatches)`,
+  );
   io.out(`model:    ${r.model}, ${r.tokens} tokens, weights: ${r.weights}`);
   io.out(
     `times:    compile ${s(r.timesMs.compile)}, weights ${s(r.timesMs.weights)}, upload ${s(r.timesMs.upload)}, first forward ${s(r.timesMs.firstForward)} (includes shader compilation), forward ${s(r.timesMs.forward)}`,

@@ -11,10 +11,16 @@
 //
 // q, k and v are read through a row stride and a column offset (uniforms), so they may be
 // column views into one merged q|k|v projection.
+//
+// Why two kernels: this one suits real GPUs (cheap barriers and workgroup memory, many
+// invocations per row). On CPU-emulated devices (Mesa llvmpipe) barriers and workgroup memory
+// are expensive and it runs several times slower than the register variant in
+// attention-rows.ts, chosen by the plan option `attention: 'rows'`; lowerAttention picks.
 import type { AttentionNode } from '../../ir/graph.ts';
-import { T, f32, one, u32, type PlanBuilder } from '../plan-builder.ts';
+import { T, ceilDiv, f32, one, u32, type PlanBuilder } from '../plan-builder.ts';
 import type { Kernel } from '../plan-types.ts';
 import { makeKernel } from '../wgsl.ts';
+import { ROWS, ROWS_THREADS, attentionRowsKernel, rowsWidth } from './attention-rows.ts';
 
 export interface AttentionKey {
   readonly headDim: number;
@@ -111,14 +117,18 @@ export function lowerAttention(b: PlanBuilder, node: AttentionNode): void {
   const k = b.strided(node.k, node);
   const v = b.strided(node.v, node);
   const out = b.placeActivation(node, false).shards[0].buffer;
+  const shape = { headDim: node.headDim, causal: node.causal };
+  const rows = b.options.attention === 'rows';
   b.addStep(
-    attentionKernel({ headDim: node.headDim, causal: node.causal }),
+    rows
+      ? attentionRowsKernel({ ...shape, width: rowsWidth(node, [q, k, v]) })
+      : attentionKernel(shape),
     `%${node.id} attention heads ${node.heads}/${node.kvHeads} × ${node.headDim}`,
     [q.buffer, k.buffer, v.buffer, out],
     [
       ...[u32(T), u32(node.heads), u32(node.kvHeads), f32(node.scale)],
       ...[q, k, v].flatMap((s) => [u32(s.column0), u32(s.stride)]),
     ],
-    [T, { perT: 0, fixed: node.heads }, one],
+    [rows ? ceilDiv(T, ROWS * ROWS_THREADS) : T, { perT: 0, fixed: node.heads }, one],
   );
 }

@@ -1,5 +1,6 @@
 // Elementwise kernels over [T, n] activations: the unary activations (gelu, gelu_tanh, relu,
-// silu) and the binary add / mul.
+// silu), the binary add / mul, and the affine map x ⊙ scale + shift with [n] vectors (a
+// post-norm's affine where no matmul epilogue took it, FUSION §4).
 //
 // Threading: one invocation per element; 64-wide workgroups along a row, one row of
 // workgroups per token: dispatch (⌈n/64⌉, T, 1), which stays within the per-dimension
@@ -9,7 +10,7 @@
 // branches, < 1 ulp, so |error| ≤ 6e-8 over the whole line, given an accurate exp). gelu_tanh
 // clamps tanh's argument to ±10 (tanh(10) rounds to 1 in f32), since tanh of a large argument
 // may be computed through exp and overflow to NaN.
-import type { BinaryFn, BinaryNode, UnaryFn, UnaryNode } from '../../ir/graph.ts';
+import type { AffineNode, BinaryFn, BinaryNode, UnaryFn, UnaryNode } from '../../ir/graph.ts';
 import { T, ceilDiv, one, u32, type PlanBuilder } from '../plan-builder.ts';
 import type { Kernel } from '../plan-types.ts';
 import { makeKernel } from '../wgsl.ts';
@@ -97,6 +98,25 @@ export function binaryKernel(fn: BinaryFn): Kernel {
   });
 }
 
+/** The affine map; a kernel without the scale (or shift) binding when the node has none. */
+export function affineKernel(scale: boolean, shift: boolean): Kernel {
+  const value = `fma(src[i], ${scale ? 'scale[c]' : '1.0'}, ${shift ? 'shift[c]' : '0.0'})`;
+  return makeKernel({
+    family: 'affine',
+    key: { scale, shift },
+    header: `affine x ⊙ scale + shift over [T, n]${scale ? '' : ' (no scale)'}${shift ? '' : ' (no shift)'}, scale and shift [n] vectors indexed by column. Threading: one invocation per element, 64-wide workgroups along the row, one row of workgroups per token: dispatch (⌈n/64⌉, T).`,
+    bindings: [
+      { name: 'src', access: 'read' },
+      ...(scale ? [{ name: 'scale', access: 'read' as const }] : []),
+      ...(shift ? [{ name: 'shift', access: 'read' as const }] : []),
+      { name: 'dst', access: 'read_write' },
+    ],
+    uniforms,
+    workgroupSize: [WG],
+    body: `${indexing}\ndst[i] = ${value};`,
+  });
+}
+
 export function lowerUnary(b: PlanBuilder, node: UnaryNode): void {
   const n = node.shape[1] as number;
   const x = b.whole(node.x, node);
@@ -119,6 +139,22 @@ export function lowerBinary(b: PlanBuilder, node: BinaryNode): void {
     binaryKernel(node.fn),
     `%${node.id} ${node.fn} [T, ${n}]`,
     [a, c, y],
+    [u32(n)],
+    [ceilDiv(n, WG), T, one],
+  );
+}
+
+export function lowerAffine(b: PlanBuilder, node: AffineNode): void {
+  const n = node.shape[1] as number;
+  const x = b.whole(node.x, node);
+  const vectors = [node.scale, node.shift].flatMap((id) =>
+    id === null ? [] : [b.whole(id, node)],
+  );
+  const y = b.placeActivation(node, false).shards[0].buffer;
+  b.addStep(
+    affineKernel(node.scale !== null, node.shift !== null),
+    `%${node.id} affine [T, ${n}]`,
+    [x, ...vectors, y],
     [u32(n)],
     [ceilDiv(n, WG), T, one],
   );

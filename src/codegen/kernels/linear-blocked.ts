@@ -1,7 +1,8 @@
 // linear, register-blocked variant (plan option `linear: 'blocked'`): y = finish(x · Wᵀ), with
 // the same fused epilogue as the tiled kernel (linear-epilogue.ts).
 //
-// Tiling and threading: no workgroup memory and no barriers. Each invocation computes an
+// Tiling and threading: no workgroup memory and no barriers (but for a centred norm prologue,
+// below). Each invocation computes an
 // 8-row × 8-W-row block of the product entirely in registers: it walks K four values at a
 // time, loads one vec4 of x per row and one vec4 of W per W row, and accumulates 64 dot
 // products. Plain, the 8 W rows are 8 output columns; with glu they are the gate rows of 4
@@ -14,7 +15,10 @@
 // and register blocking is several times faster (see /work/shared/design/GPU.md); on a real
 // GPU the tiled kernel is the better default. Needs K % 4 == 0 (vec4 rows); other shapes use
 // the tiled kernel. A norm prologue (linear-prologue.ts) is computed per invocation for its
-// own rows: streamed sums from the loaded x vec4s, or a row-statistics loop first.
+// own rows: streamed sums from the loaded x vec4s, or a row-statistics loop first; a centred
+// norm's shifted row sums are summed on entry by the whole workgroup (its 64 invocations share
+// their 8 rows: one read of the rows, combined in workgroup memory between two barriers, before
+// the early return), and the K loop only subtracts the shift.
 import type { Kernel } from '../plan-types.ts';
 import { makeKernel } from '../wgsl.ts';
 import {
@@ -29,13 +33,8 @@ import {
 import {
   describePrologue,
   prologueBindings,
+  prologueHooks,
   prologueKey,
-  prologuePrelude,
-  prologueStatsPerRow,
-  streamedAccumulate,
-  streamedDeclare,
-  streamedScaled,
-  streamedScales,
   type PrologueSpec,
 } from './linear-prologue.ts';
 
@@ -53,6 +52,7 @@ export function outputColumns(k: LinearKey): number {
 
 export function linearBlockedKernel(k: LinearKey, p: PrologueSpec | null = null): Kernel {
   const glu = k.glu !== null;
+  const hook = prologueHooks(p);
   const columns = outputColumns(k);
   const rows = range(BLOCK_ROWS);
   const wRows = range(BLOCK_COLS);
@@ -66,7 +66,7 @@ export function linearBlockedKernel(k: LinearKey, p: PrologueSpec | null = null)
     .flatMap((i) =>
       range(columns).map(
         (j) =>
-          `if (row0 + ${i}u < u.T && col0 + ${j}u < u.N) { y[(row0 + ${i}u) * u.yStride + u.yCol0 + col0 + ${j}u] = finish(${streamedScaled(p, `a${i}_${j}`, i)}, ${glu ? streamedScaled(p, `a${i}_${j + columns}`, i) : '0.0'}, row0 + ${i}u, col0 + ${j}u); }`,
+          `if (row0 + ${i}u < u.T && col0 + ${j}u < u.N) { y[(row0 + ${i}u) * u.yStride + u.yCol0 + col0 + ${j}u] = finish(${hook.scaled(`a${i}_${j}`, i, `u.eCol0 + col0 + ${j}u`)}, ${glu ? hook.scaled(`a${i}_${j + columns}`, i, `u.eStride + u.eCol0 + col0 + ${j}u`) : '0.0'}, row0 + ${i}u, col0 + ${j}u); }`,
       ),
     )
     .join('\n');
@@ -88,23 +88,23 @@ export function linearBlockedKernel(k: LinearKey, p: PrologueSpec | null = null)
       { name: 'y', access: 'read_write' },
     ],
     uniforms: linearUniforms,
-    prelude: `${prologuePrelude(p, BLOCK_ROWS, 0)}\n${finishFunction(k)}`,
+    prelude: `${hook.preludeBlocked(BLOCK_ROWS, BLOCK_THREADS)}\n${finishFunction(k)}`,
     workgroupSize: [BLOCK_THREADS],
     body: `
 let col0 = gid.x * ${columns}u;
 let row0 = gid.y * ${BLOCK_ROWS}u;
-if (col0 >= u.N || row0 >= u.T) { return; }
 let k4 = u.K / 4u;
-${prologueStatsPerRow(p, BLOCK_ROWS)}
-${streamedDeclare(p, BLOCK_ROWS)}
 ${rows.map((i) => `let xr${i} = min(row0 + ${i}u, u.T - 1u) * k4;`).join('\n')}
+${hook.entryBlocked(BLOCK_ROWS, BLOCK_THREADS)}
+if (col0 >= u.N || row0 >= u.T) { return; }
+${hook.startBlocked(BLOCK_ROWS)}
 ${wRows.map((j) => `let wr${j} = ${wRowIndex(j)};`).join('\n')}
 ${rows.map((i) => wRows.map((j) => `var a${i}_${j} = 0.0;`).join(' ')).join('\n')}
 for (var k = 0u; k < k4; k++) {
-${rows.map((i) => `  let x${i} = ${p && p.mode !== 'streamed' ? `prologue4(x[xr${i} + k], ${i}u, k * 4u)` : `x[xr${i} + k]`}; ${streamedAccumulate(p, i, `x${i}`, true)}`).join('\n')}
+${rows.map((i) => `  let x${i} = ${hook.load4(`x[xr${i} + k]`, i)}; ${hook.accumulate4(`x${i}`, i)}`).join('\n')}
 ${wRows.map((j) => `  let w${j} = ${wArray(j)}[wr${j} + k];\n  ${rows.map((i) => `a${i}_${j} += dot(x${i}, w${j});`).join(' ')}`).join('\n')}
 }
-${streamedScales(p, BLOCK_ROWS)}
+${hook.endBlocked(BLOCK_ROWS)}
 ${store}`,
   });
 }

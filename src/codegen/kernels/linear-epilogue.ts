@@ -3,32 +3,58 @@
 // applied to every output element (row r, column c of this dispatch's column range): adds the
 // bias, applies the gating (glu: act(acc + b_gate) · (accUp + b_up), accUp being the same row's
 // dot product with the matching up row of W), then each fused step — an activation, or + / ·
-// an operand [T, N] read at (r, eCol0 + c). Each step is f32 arithmetic, as the unfused kernels
-// would do it. The key lists exactly what the WGSL depends on.
-import type { LinearNode, UnaryFn } from '../../ir/graph.ts';
+// an operand [T, N] read at (r, eCol0 + c), or the residual add of a post-norm's affine map
+// (add_affine: v + fma(operand, scale, shift), scale and shift [N] vectors p_i read at
+// eCol0 + c, FUSION §4). Each step is f32 arithmetic, as the unfused kernels would do it. The
+// key lists exactly what the WGSL depends on.
+import type { LinearNode, NodeId, UnaryFn } from '../../ir/graph.ts';
 import type { StorageDecl } from '../wgsl.ts';
 import { unaryFns } from './elementwise.ts';
 
 export interface LinearKey {
   readonly bias: boolean;
   readonly glu: UnaryFn | null;
-  /** Epilogue steps: an activation name, or `add:i` / `mul:i` with operand index i. */
+  /**
+   * Epilogue steps: an activation name, `add:i` / `mul:i` with operand index i, or
+   * `affine:i:s:h` with operand i and param indices s, h (`-` for an absent scale or shift).
+   */
   readonly steps: readonly string[];
   readonly operands: number;
+  /** [N] epilogue params (add_affine's scale and shift vectors). */
+  readonly params: number;
 }
+
+const index = (i: number | null) => (i === null ? '-' : String(i));
 
 export function linearKey(node: LinearNode): LinearKey {
   return {
     bias: node.bias !== null,
     glu: node.glu,
-    steps: node.epilogue.map((s) => (s.kind === 'act' ? s.fn : `${s.fn}:${s.operand}`)),
+    steps: node.epilogue.map((s) =>
+      s.kind === 'act'
+        ? s.fn
+        : s.kind === 'add_affine'
+          ? `affine:${s.operand}:${index(s.scale)}:${index(s.shift)}`
+          : `${s.fn}:${s.operand}`,
+    ),
     operands: node.operands.length,
+    params: node.epilogueParams?.length ?? 0,
   };
 }
 
+/** The epilogue's tensors in binding order: the [T, N] operands, then the [N] params. */
+export function epilogueInputs(node: LinearNode): readonly NodeId[] {
+  return [...node.operands, ...(node.epilogueParams ?? [])];
+}
+
 /** Cache-key fields for the epilogue. */
-export function epilogueKey(k: LinearKey): Record<string, string | boolean> {
-  return { bias: k.bias, glu: k.glu ?? 'none', steps: k.steps.join(',') || 'none' };
+export function epilogueKey(k: LinearKey): Record<string, string | boolean | number> {
+  return {
+    bias: k.bias,
+    glu: k.glu ?? 'none',
+    steps: k.steps.join(',') || 'none',
+    ...(k.params > 0 ? { epilogueParams: k.params } : {}),
+  };
 }
 
 /**
@@ -50,6 +76,7 @@ export function epilogueBindings(k: LinearKey): StorageDecl[] {
     ...(k.bias ? [{ name: 'bias', access: 'read' as const }] : []),
     ...(k.bias && k.glu ? [{ name: 'biasu', access: 'read' as const }] : []),
     ...Array.from({ length: k.operands }, (_, i) => ({ name: `e${i}`, access: 'read' as const })),
+    ...Array.from({ length: k.params }, (_, i) => ({ name: `p${i}`, access: 'read' as const })),
   ];
 }
 
@@ -82,8 +109,11 @@ export function finishFunction(k: LinearKey): string {
     ...(k.glu ? [`v = act_${k.glu}(v) * (accUp${k.bias ? ' + biasu[u.biasUp0 + c]' : ''});`] : []),
     ...k.steps.map((s) => {
       if (!s.includes(':')) return `v = act_${s}(v);`;
-      const [fn, i] = s.split(':');
-      return `v = v ${fn === 'add' ? '+' : '*'} e${i}[r * u.eStride + u.eCol0 + c];`;
+      const [fn, i, scale, shift] = s.split(':');
+      const operand = `e${i}[r * u.eStride + u.eCol0 + c]`;
+      if (fn !== 'affine') return `v = v ${fn === 'add' ? '+' : '*'} ${operand};`;
+      const param = (p: string, absent: string) => (p === '-' ? absent : `p${p}[u.eCol0 + c]`);
+      return `v = v + fma(${operand}, ${param(scale, '1.0')}, ${param(shift, '0.0')});`;
     }),
     'return v;',
   ];
@@ -102,7 +132,11 @@ export function describeEpilogue(k: LinearKey): string {
     ...(k.bias ? ['+ bias'] : []),
     ...(k.glu ? [`${k.glu}(gate)·up over the two halves of W`] : []),
     ...k.steps.map((s) =>
-      s.includes(':') ? `${s.startsWith('add') ? '+' : '·'} operand ${s.split(':')[1]}` : s,
+      !s.includes(':')
+        ? s
+        : s.startsWith('affine')
+          ? `+ (operand ${s.split(':')[1]} ⊙ scale + shift, a post-norm's affine)`
+          : `${s.startsWith('add') ? '+' : '·'} operand ${s.split(':')[1]}`,
     ),
   ];
   return parts.length ? ` Epilogue: ${parts.join(', then ')}.` : '';

@@ -4,12 +4,9 @@
 // the matmul accumulates those reductions from the x values it loads anyway inside its K loop
 // (padding zeros add nothing), and multiplies each row's products by s after the loop, before
 // the epilogue: no extra read of x, no per-element work. Accumulators are `q{slot}_{row}`.
-import { evaluateRowExpr } from '../../ir/interpret/rowexpr.ts';
 import { analyzeRowExpr, type ReduceExpr, type Reduction } from '../../ir/row-expr-analysis.ts';
 import type { RowExpr } from '../../ir/row-expr.ts';
-import { rowScaleForm, streamable } from '../../passes/norm-algebra.ts';
-
-export { streamable };
+import { rowScaleForm } from '../../passes/norm-algebra.ts';
 import type { PrologueSpec } from './linear-prologue.ts';
 import { binaryWgsl, constant, unaryWgsl } from './rowexpr.ts';
 

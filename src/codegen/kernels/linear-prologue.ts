@@ -1,47 +1,56 @@
 // The WGSL of a linear's prologue (a norm fused into the matmul by fuse-norm-prologue,
 // FUSION.md §2 and §5): the matmul reads the RAW x and never writes a normalised copy. What
-// the kernel does is read from the prologue's row expression, never from a norm's name:
+// the kernel does is read from the prologue's row expression (passes/norm-streaming.ts), never
+// from a norm's name — one mode per form, each in its own file:
 //
-//   streamed  core = x · s(x), s a row scalar of sums of x-only terms (RMSNorm, ScaleNorm,
-//             CRMSNorm): FUSION §2 exactly, see linear-prologue-streamed.ts.
-//   rows      any other expression with row reductions (LayerNorm's (x − μ)/σ): before the K
-//             loop the reductions of the block's rows are computed from the raw rows in
-//             dependency order, nested ones as a second pass exactly as written — the variance
-//             is the mean of (x − μ)² around the reduced μ, never E[x²] − μ², which cancels on
-//             rows with outlier dimensions; Σx and mean(x) are shifted sums (by the row's first
-//             value). When the expression is (x − m)·s with row scalars, m and s are
-//             also precomputed per row, so staging a value costs one sub and one mul.
-//   map       no reduction (DyT's tanh(αx)): the expression is applied to each staged x value.
+//   streamed  x · s(x), s a row scalar of sums of x-only terms (RMSNorm, ScaleNorm, CRMSNorm):
+//             sums accumulated from the x values of the K loop, each row's products scaled
+//             after it (linear-prologue-streamed.ts).
+//   centred   (x − μ)·s(x), s of the row's first two moments (LayerNorm), with the linear's
+//             column sums c: the K loop multiplies x − x₀, the shifted Σ, Σ² of each row are
+//             summed alongside; each output is s·(acc − (μ − x₀)·c[n])
+//             (linear-prologue-centred.ts).
+//   rows      any other expression with row reductions: the row statistics first, then the
+//             expression on every staged x value (linear-prologue-rows.ts).
+//   map       no reduction (DyT's tanh(αx)): the expression on every staged x value (same file).
 //
-// The row statistics live in `rstat` (workgroup memory for the tiled kernel, combined from
-// `lanes` invocations per row; private memory for the blocked kernel, each invocation its own
-// rows). Out-of-range rows and columns are never transformed (they stay 0, as unfused).
+// Both matmul kernels call the hooks below at fixed points (prelude, before the K loop, on
+// each loaded x value, after the loop, on each output); `modeHooks` says what each mode
+// contributes, the rest is the identity.
 import type { LinearNode } from '../../ir/graph.ts';
-import {
-  analyzeRowExpr,
-  printRowExpr,
-  type ReduceExpr,
-  type Reduction,
-} from '../../ir/row-expr-analysis.ts';
+import { analyzeRowExpr, printRowExpr } from '../../ir/row-expr-analysis.ts';
 import type { RowExpr } from '../../ir/row-expr.ts';
-import { isElementwise, rowScaleForm } from '../../passes/norm-algebra.ts';
+import { isElementwise } from '../../passes/norm-algebra.ts';
+import { centredStreamable, streamable } from '../../passes/norm-streaming.ts';
 import type { PlanBuilder } from '../plan-builder.ts';
 import type { StorageDecl } from '../wgsl.ts';
-import { elementOf, streamable } from './linear-prologue-streamed.ts';
-import { powHelper, reductionWgsl, usesPow } from './rowexpr.ts';
-
-export {
+import {
+  centredEntryBlocked,
+  centredLoad,
+  centredLoad4,
+  centredPrelude,
+  centredPreludeBlocked,
+  centredScaled,
+  centredScalesBlocked,
+  centredScalesTiled,
+  centredStage,
+  centredStartTiled,
+} from './linear-prologue-centred.ts';
+import { rowsPrelude, rowsStatsBlocked, rowsStatsTiled } from './linear-prologue-rows.ts';
+import {
   streamedAccumulate,
   streamedDeclare,
   streamedScaled,
   streamedScales,
 } from './linear-prologue-streamed.ts';
 
+export type PrologueMode = 'streamed' | 'centred' | 'rows' | 'map';
+
 export interface PrologueSpec {
   readonly expr: RowExpr;
   /** The params the expression reads (by its index), each with whether it is a [1] scalar. */
   readonly params: readonly { readonly index: number; readonly scalar: boolean }[];
-  readonly mode: 'streamed' | 'rows' | 'map';
+  readonly mode: PrologueMode;
 }
 
 export function prologueSpec(b: PlanBuilder, node: LinearNode): PrologueSpec | null {
@@ -52,13 +61,20 @@ export function prologueSpec(b: PlanBuilder, node: LinearNode): PrologueSpec | n
     scalar: b.graph.nodes[node.prologueParams![index]].shape[0] === 1 && inCols !== 1,
   }));
   const expr = node.prologue;
-  const mode = streamable(expr) ? 'streamed' : isElementwise(expr) ? 'map' : 'rows';
+  const mode: PrologueMode = streamable(expr)
+    ? 'streamed'
+    : centredStreamable(expr) && node.prologueColumnSums !== undefined
+      ? 'centred'
+      : isElementwise(expr)
+        ? 'map'
+        : 'rows';
   return { expr, params, mode };
 }
 
-/** The prologue's param ids, in binding order (right after x). */
+/** The prologue's buffers in binding order (right after x): its params, then c when centred. */
 export function prologueInputs(node: LinearNode, spec: PrologueSpec): number[] {
-  return spec.params.map((p) => node.prologueParams![p.index]);
+  const params = spec.params.map((p) => node.prologueParams![p.index]);
+  return spec.mode === 'centred' ? [...params, node.prologueColumnSums!] : params;
 }
 
 export function prologueKey(p: PrologueSpec | null): Record<string, string> {
@@ -66,11 +82,13 @@ export function prologueKey(p: PrologueSpec | null): Record<string, string> {
   return {
     prologue: printRowExpr(p.expr),
     prologueParams: p.params.map((q) => `p${q.index}${q.scalar ? '[1]' : ''}`).join(','),
+    prologueMode: p.mode,
   };
 }
 
 export function prologueBindings(p: PrologueSpec | null): StorageDecl[] {
-  return (p?.params ?? []).map((q) => ({ name: `p${q.index}`, access: 'read' as const }));
+  const params = (p?.params ?? []).map((q) => ({ name: `p${q.index}`, access: 'read' as const }));
+  return p?.mode === 'centred' ? [...params, { name: 'colsum', access: 'read' }] : params;
 }
 
 /** A sentence for the kernel header. */
@@ -79,155 +97,112 @@ export function describePrologue(p: PrologueSpec | null): string {
   const text = printRowExpr(p.expr);
   if (p.mode === 'streamed')
     return ` Norm prologue ${text}: its row sums are accumulated from the x values of the K loop and each row's product is scaled after it (FUSION §2).`;
+  if (p.mode === 'centred')
+    return ` Norm prologue ${text}: the K loop multiplies x − x₀ (x₀ the mean of the row's first 16 values) and each row's shifted sums Σ(x − x₀), Σ(x − x₀)² are taken with no normalised copy of x (as the tiled kernel stages x; by the blocked kernel's workgroup together, one read of its rows, on entry); each output is s·(acc − (μ − x₀)·colsum[n]), colsum the column sums of W (FUSION §2).`;
   if (p.mode === 'map') return ` Prologue ${text} applied to each staged x value.`;
   return ` Prologue ${text} applied to each staged x value, its row reductions computed first from the raw rows (in dependency order, nested ones as second passes).`;
 }
 
-// ---- rows / map: statistics first, the expression on every staged x value ----
+// ---- the hooks both matmul kernels call ----
 
-/** Slots of rstat: the expression's reductions, then (x − m)·s's m and s when hoisted. */
-function rowsLayout(p: PrologueSpec) {
-  const analysis = analyzeRowExpr(p.expr);
-  const form = rowScaleForm(p.expr);
-  const meanSlot = analysis.reductions.find((r) => r.key === 'mean(x)')?.slot;
-  const hoisted = form !== null && (!form.centred || meanSlot !== undefined);
-  const scaleSlot = analysis.reductions.length;
-  return {
-    analysis,
-    form,
-    meanSlot,
-    hoisted,
-    slots: analysis.reductions.length + (hoisted ? 1 : 0),
-    scaleSlot,
-  };
+/** The tiled kernel's shape: tile rows, K slice, invocations, rows per invocation. */
+export interface TiledShape {
+  readonly tileRows: number;
+  readonly sliceK: number;
+  readonly threads: number;
+  readonly invocationRows: number;
 }
 
-/** Module-scope `rstat` for `rows` rows (workgroup with `threads` > 0, else private), helpers. */
-export function prologuePrelude(p: PrologueSpec | null, rows: number, threads: number): string {
-  if (p === null || p.mode === 'streamed') return '';
-  const { slots } = rowsLayout(p);
-  const arrays =
-    slots === 0
-      ? ''
-      : threads > 0
-        ? `var<workgroup> pstat: array<f32, ${threads}>;\nvar<workgroup> rstat: array<f32, ${slots * rows}>;`
-        : `var<private> rstat: array<f32, ${slots * rows}>;`;
-  return [arrays, usesPow(p.expr) ? powHelper : '', prologueFunction(p, rows)].join('\n');
+interface ModeHooks {
+  /** Module-scope declarations. */
+  preludeTiled(p: PrologueSpec, shape: TiledShape): string;
+  preludeBlocked(p: PrologueSpec, rows: number, threads: number): string;
+  /** Blocked: statements on entry, run by every invocation (before the early return). */
+  entryBlocked(p: PrologueSpec, rows: number, threads: number): string;
+  /** Statements before the K loop. */
+  startTiled(p: PrologueSpec, shape: TiledShape): string;
+  startBlocked(p: PrologueSpec, rows: number): string;
+  /** Tiled: the staged value of `raw` at tile row r, column k; then statements at step j. */
+  load(p: PrologueSpec, raw: string, r: string, k: string): string;
+  stage(p: PrologueSpec, v: string, j: string): string;
+  /** Tiled: statements per multiply-add step, value `v` of the invocation's row `row`. */
+  inner(p: PrologueSpec, row: number, v: string): string;
+  /** Blocked: the vec4 of row `i` at column k·4 of the row, then statements on it. */
+  load4(p: PrologueSpec, raw: string, i: number): string;
+  accumulate4(p: PrologueSpec, v: string, i: number): string;
+  /** Statements after the K loop (per-row scales). */
+  endTiled(p: PrologueSpec, shape: TiledShape): string;
+  endBlocked(p: PrologueSpec, rows: number): string;
+  /** The output `acc` of the invocation's row `row`, W row `wRow` (global index). */
+  scaled(p: PrologueSpec, acc: string, row: number, wRow: string): string;
 }
 
-function stat(slot: number, rows: number, r: string): string {
-  return `rstat[${slot}u * ${rows}u + ${r}]`;
-}
+const identity: ModeHooks = {
+  preludeTiled: () => '',
+  preludeBlocked: () => '',
+  entryBlocked: () => '',
+  startTiled: () => '',
+  startBlocked: () => '',
+  load: (_p, raw) => raw,
+  stage: () => '',
+  inner: () => '',
+  load4: (_p, raw) => raw,
+  accumulate4: () => '',
+  endTiled: () => '',
+  endBlocked: () => '',
+  scaled: (_p, acc) => acc,
+};
 
-/** `prologueAt(xv, r, k)` and `prologue4(v, r, k0)`: the staged value at tile row r, column k. */
-function prologueFunction(p: PrologueSpec, rows: number): string {
-  const { analysis, form, meanSlot, hoisted, scaleSlot } = rowsLayout(p);
-  const scalar = new Map(p.params.map((q) => [q.index, q.scalar]));
-  const body = hoisted
-    ? `(${form!.centred ? `(xv - ${stat(meanSlot!, rows, 'r')})` : 'xv'} * ${stat(scaleSlot, rows, 'r')})`
-    : elementOf(p.expr, { scalar }, (e) => stat(analysis.slotOf.get(e)!, rows, 'r'));
-  return [
-    `fn prologueAt(xv: f32, r: u32, k: u32) -> f32 { return ${body}; }`,
-    'fn prologue4(v: vec4<f32>, r: u32, k0: u32) -> vec4<f32> { return vec4<f32>(prologueAt(v.x, r, k0), prologueAt(v.y, r, k0 + 1u), prologueAt(v.z, r, k0 + 2u), prologueAt(v.w, r, k0 + 3u)); }',
-  ].join('\n');
-}
+const perValue: ModeHooks = {
+  ...identity,
+  preludeTiled: (p, s) => rowsPrelude(p, s.tileRows, s.threads),
+  preludeBlocked: (p, rows) => rowsPrelude(p, rows, 0),
+  load: (_p, raw, r, k) => `prologueAt(${raw}, ${r}, ${k})`,
+  load4: (_p, raw, i) => `prologue4(${raw}, ${i}u, k * 4u)`,
+};
 
-/** The staged x value (tiled kernel): `raw` through the prologue unless streamed. */
-export function prologueLoad(p: PrologueSpec | null, raw: string, r: string, k: string): string {
-  return p === null || p.mode === 'streamed' ? raw : `prologueAt(${raw}, ${r}, ${k})`;
-}
+const modeHooks: Readonly<Record<PrologueMode, ModeHooks>> = {
+  streamed: {
+    ...identity,
+    startTiled: (p, s) => streamedDeclare(p, s.invocationRows),
+    startBlocked: streamedDeclare,
+    inner: (p, row, v) => streamedAccumulate(p, row, v, false),
+    accumulate4: (p, v, i) => streamedAccumulate(p, i, v, true),
+    endTiled: (p, s) => streamedScales(p, s.invocationRows),
+    endBlocked: streamedScales,
+    scaled: (p, acc, row) => streamedScaled(p, acc, row),
+  },
+  centred: {
+    ...identity,
+    preludeTiled: (p, s) => centredPrelude(p, s.tileRows),
+    preludeBlocked: centredPreludeBlocked,
+    entryBlocked: centredEntryBlocked,
+    startTiled: (p, s) => centredStartTiled(p, s.tileRows, s.threads, s.sliceK),
+    load: (p, raw, r) => centredLoad(p, raw, r),
+    stage: centredStage,
+    load4: centredLoad4,
+    endTiled: (p, s) => centredScalesTiled(p, s.invocationRows, s.tileRows, s.threads),
+    endBlocked: centredScalesBlocked,
+    scaled: centredScaled,
+  },
+  rows: {
+    ...perValue,
+    startTiled: (p, s) => rowsStatsTiled(p, s.tileRows, s.threads),
+    startBlocked: rowsStatsBlocked,
+  },
+  map: perValue,
+};
 
-/** Statements storing the hoisted scale of row `r` once its reductions are known. */
-function hoistScale(p: PrologueSpec, rows: number, r: string): string {
-  const { analysis, form, hoisted, scaleSlot } = rowsLayout(p);
-  if (!hoisted) return '';
-  const scale = elementOf(form!.scale, {}, (e) => stat(analysis.slotOf.get(e)!, rows, r));
-  return `${stat(scaleSlot, rows, r)} = ${scale};`;
-}
-
-/**
- * Σx and mean(x) are summed shifted by the row's first value (mean = x₀ + mean(x − x₀)): rows
- * far from zero then add small terms, and the mean keeps the digits its spread needs.
- */
-function shifted(red: Reduction): boolean {
-  return (red.fn === 'sum' || red.fn === 'mean') && red.operand.k === 'x';
-}
-
-/**
- * Tiled kernel: before the K loop, the reductions of the tile's `rows` rows (from `row0`),
- * `threads` invocations (`li`), `threads / rows` per row. Uniform control flow; ends with a
- * barrier.
- */
-export function prologueStats(p: PrologueSpec | null, rows: number, threads: number): string {
-  if (p === null || p.mode !== 'rows') return '';
-  const { analysis } = rowsLayout(p);
-  const scalar = new Map(p.params.map((q) => [q.index, q.scalar]));
-  const at = (e: RowExpr) =>
-    elementOf(e, { scalar }, (n) => stat(analysis.slotOf.get(n)!, rows, 'lr'));
-  const lanes = threads / rows;
-  const out = [
-    `let lane = li % ${lanes}u;`,
-    `let lr = li / ${lanes}u;`,
-    'let gr = row0 + lr;',
-    'var shift = 0.0;',
-    'if (gr < u.T) { shift = x[gr * u.K]; }',
-  ];
-  for (const red of analysis.reductions) {
-    const { init, combine } = reductionWgsl[red.fn];
-    const s = shifted(red);
-    const finish = (v: string) => finishReduction(red.fn, s, v);
-    out.push(
-      `{ // reduction ${red.slot}: ${red.key}`,
-      `  var acc = ${init};`,
-      `  if (gr < u.T) { for (var k = lane; k < u.K; k += ${lanes}u) { let xv = x[gr * u.K + k]; acc = ${combine('acc', s ? '(xv - shift)' : at(red.operand))}; } }`,
-      '  pstat[li] = acc;',
-      '  workgroupBarrier();',
-      `  if (lane == 0u) { var t = pstat[li]; for (var j = 1u; j < ${lanes}u; j++) { t = ${combine('t', 'pstat[li + j]')}; } ${stat(red.slot, rows, 'lr')} = ${finish('t')}; }`,
-      '  workgroupBarrier();',
-      '}',
-    );
-  }
-  const hoist = hoistScale(p, rows, 'lr');
-  if (hoist) out.push(`if (lane == 0u) { ${hoist} }`, 'workgroupBarrier();');
-  return out.join('\n');
-}
-
-/**
- * Blocked kernel: each invocation computes the reductions of its own `rows` rows (x bound as
- * vec4, rows clamped to T − 1 like the loads), one loop over the row per reduction.
- */
-export function prologueStatsPerRow(p: PrologueSpec | null, rows: number): string {
-  if (p === null || p.mode !== 'rows') return '';
-  const { analysis } = rowsLayout(p);
-  const scalar = new Map(p.params.map((q) => [q.index, q.scalar]));
-  const at = (e: RowExpr) =>
-    elementOf(e, { scalar }, (n) => stat(analysis.slotOf.get(n)!, rows, 'i'));
-  const out: string[] = [
-    `for (var i = 0u; i < ${rows}u; i++) {`,
-    '  let xrow = min(row0 + i, u.T - 1u) * (u.K / 4u);',
-    '  let shift = x[xrow].x;',
-  ];
-  for (const red of analysis.reductions) {
-    const { init, combine } = reductionWgsl[red.fn];
-    const s = shifted(red);
-    const finish = (v: string) => finishReduction(red.fn, s, v);
-    out.push(
-      `  { // reduction ${red.slot}: ${red.key}`,
-      `    var acc = ${init};`,
-      `    for (var k = 0u; k < u.K; k++) { let xv = x[xrow + k / 4u][k % 4u]; acc = ${combine('acc', s ? '(xv - shift)' : at(red.operand))}; }`,
-      `    ${stat(red.slot, rows, 'i')} = ${finish('acc')};`,
-      '  }',
-    );
-  }
-  out.push(`  ${hoistScale(p, rows, 'i')}`, '}');
-  return out.join('\n');
-}
-
-/**
- * WGSL turning a reduction's accumulated value `v` over the K elements of a row into its
- * result: means divide by K; a shifted sum (accumulated as Σ(x − shift)) adds the shift back.
- */
-function finishReduction(fn: string, shifted: boolean, v: string): string {
-  if (fn === 'mean') return `${shifted ? 'shift + ' : ''}${v} / f32(u.K)`;
-  return shifted ? `${v} + shift * f32(u.K)` : v;
+/** The hooks of `p`'s mode (the identity without a prologue). */
+export function prologueHooks(p: PrologueSpec | null): {
+  readonly [H in keyof ModeHooks]: ModeHooks[H] extends (p: PrologueSpec, ...a: infer A) => string
+    ? (...a: A) => string
+    : never;
+} {
+  const hooks = p === null ? identity : modeHooks[p.mode];
+  const bound = Object.entries(hooks).map(([name, fn]) => [
+    name,
+    (...a: unknown[]) => (fn as (...b: unknown[]) => string)(p, ...a),
+  ]);
+  return Object.fromEntries(bound) as ReturnType<typeof prologueHooks>;
 }

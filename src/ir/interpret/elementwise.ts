@@ -4,6 +4,7 @@
 //   relu(x)      = max(x, 0)
 //   silu(x)      = x·sigmoid(x) = x / (1 + e^{−x})
 //   add / mul    = a + b / a · b, shapes equal
+//   affine       = x ⊙ scale + shift per row ([n] vectors; absent = 1 / 0), one rounding to f32
 import type { BinaryFn, UnaryFn } from '../graph.ts';
 import type { Evaluator } from './context.ts';
 import { erf, erfc } from './erf.ts';
@@ -30,6 +31,29 @@ export const unary: Evaluator<'unary'> = (node, ctx) => {
   for (let i = 0; i < x.length; i++) out[i] = fn(x[i]);
   return out;
 };
+
+/** Row-major [rows, n] x ⊙ scale + shift, each element computed in float64 and rounded once. */
+export function affineRows(
+  x: Float32Array,
+  scale: Float32Array | null,
+  shift: Float32Array | null,
+  n: number,
+): Float32Array {
+  const out = new Float32Array(x.length);
+  for (let i = 0; i < x.length; i++) {
+    const c = i % n;
+    out[i] = x[i] * (scale === null ? 1 : scale[c]) + (shift === null ? 0 : shift[c]);
+  }
+  return out;
+}
+
+export const affine: Evaluator<'affine'> = (node, ctx) =>
+  affineRows(
+    ctx.f32(node.x),
+    node.scale === null ? null : ctx.f32(node.scale),
+    node.shift === null ? null : ctx.f32(node.shift),
+    node.shape[1] as number,
+  );
 
 export const binary: Evaluator<'binary'> = (node, ctx) => {
   const a = ctx.f32(node.a);

@@ -6,14 +6,18 @@
 //   act:   y = act(y)
 //   binary y = y ∘ operand (+ or ·); ∘ is commutative in IEEE arithmetic, so fusing
 //          `add(r, linear)` as `linear + r` changes nothing.
+//   add_affine  y = y + affine(operand; scale, shift): the `affine` node's value (rounded once,
+//          as that op rounds it), then the add, exactly as the unfused pair computes it.
 import type { LinearNode } from '../graph.ts';
-import { binaryFunctions, unaryFunctions } from './elementwise.ts';
+import { affineRows, binaryFunctions, unaryFunctions } from './elementwise.ts';
 
+/** `operands` are the node's [T, n] operands, `params` its [n] epilogue params, in order. */
 export function applyEpilogue(
   node: LinearNode,
   product: Float32Array,
   operands: readonly Float32Array[],
   seq: number,
+  params: readonly Float32Array[] = [],
 ): Float32Array {
   if (node.glu === null && node.epilogue.length === 0) return product;
   const n = node.shape[1] as number;
@@ -22,6 +26,10 @@ export function applyEpilogue(
     if (step.kind === 'act') {
       const fn = unaryFunctions[step.fn];
       for (let i = 0; i < y.length; i++) y[i] = fn(y[i]);
+    } else if (step.kind === 'add_affine') {
+      const at = (i: number | null) => (i === null ? null : params[i]);
+      const other = affineRows(operands[step.operand], at(step.scale), at(step.shift), n);
+      for (let i = 0; i < y.length; i++) y[i] = y[i] + other[i];
     } else {
       const fn = binaryFunctions[step.fn];
       const other = operands[step.operand];

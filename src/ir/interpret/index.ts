@@ -4,7 +4,7 @@
 // per op, in float64 arithmetic with f32 storage, dropping each value after its last reader.
 //
 // One file per op family: sources (tokens, params, gathers), linear, rowexpr (every norm kind as
-// a row expression), elementwise, rope, attention, depth (depth_attention and
+// a row expression), elementwise (with the affine map), rope, attention, depth (depth_attention and
 // scalar_mix). The graph is assumed verified (`verifyGraph`); the interpreter only asserts what it
 // needs to stay memory-safe.
 import type { Graph, Node } from '../graph.ts';
@@ -13,7 +13,7 @@ import { checkSequenceLength, checkTokenIds, checkWeights } from './checks.ts';
 import { valueReader, type EvalContext, type EvaluatorTable, type Value } from './context.ts';
 import { depthAttention, scalarMix } from './depth.ts';
 import { depthMerge, depthStates } from './depth-two-phase.ts';
-import { binary, unary } from './elementwise.ts';
+import { affine, binary, unary } from './elementwise.ts';
 import { linear } from './linear.ts';
 import { deathsAt } from './liveness.ts';
 import { rope } from './rope.ts';
@@ -44,6 +44,7 @@ export const evaluators: EvaluatorTable = {
   attention,
   unary,
   binary,
+  affine,
   rowexpr,
   depth_attention: depthAttention,
   depth_states: depthStates,

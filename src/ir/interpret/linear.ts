@@ -31,7 +31,8 @@ export const linear: Evaluator<'linear'> = (node, ctx) => {
   const product = new Float32Array(ctx.seq * rows);
   linearRows(x, w, bias, ctx.seq, inDim, rows, product, 0, rows);
   const operands = node.operands.map((id) => ctx.f32(id));
-  return applyEpilogue(node, product, operands, ctx.seq);
+  const params = (node.epilogueParams ?? []).map((id) => ctx.f32(id));
+  return applyEpilogue(node, product, operands, ctx.seq, params);
 };
 
 /** Fills out[t, o] for o in [first, end): the row range lets callers split the work. */
