@@ -1,7 +1,7 @@
 // linear, register-blocked variant (plan option `linear: 'blocked'`): y = finish(x · Wᵀ), with
 // the same fused epilogue as the tiled kernel (linear-epilogue.ts).
 //
-// Tiling and threading: no workgroup memory and no barriers (but for a centred norm prologue,
+// Tiling and threading: no workgroup memory and no barriers (but for the norm prologues,
 // below). Each invocation computes an
 // 8-row × 8-W-row block of the product entirely in registers: it walks K four values at a
 // time, loads one vec4 of x per row and one vec4 of W per W row, and accumulates 64 dot
@@ -14,11 +14,15 @@
 // Why: on CPU-emulated devices (Mesa llvmpipe) workgroup-memory tiling with barriers is slow
 // and register blocking is several times faster (see /work/shared/design/GPU.md); on a real
 // GPU the tiled kernel is the better default. Needs K % 4 == 0 (vec4 rows); other shapes use
-// the tiled kernel. A norm prologue (linear-prologue.ts) is computed per invocation for its
-// own rows: streamed sums from the loaded x vec4s, or a row-statistics loop first; a centred
-// norm's shifted row sums are summed on entry by the whole workgroup (its 64 invocations share
-// their 8 rows: one read of the rows, combined in workgroup memory between two barriers, before
-// the early return), and the K loop only subtracts the shift.
+// the tiled kernel.
+//
+// A norm prologue (linear-prologue.ts) exploits that the 64 invocations of a workgroup share
+// their 8 rows: the row sums of a streamed (RMSNorm-like) or centred (LayerNorm) norm are
+// summed on entry by the whole workgroup (linear-prologue-rowsums.ts: one read of the rows,
+// two barriers, before the early return) and the K loop is the plain matmul (centred: minus
+// the shift); an elementwise map (DyT) is applied once per workgroup, K chunk by K chunk, into
+// workgroup memory that the K loop reads (linear-prologue-map.ts; no early return, as its loop
+// has barriers); a `rows` norm computes its row statistics per invocation first.
 import type { Kernel } from '../plan-types.ts';
 import { makeKernel } from '../wgsl.ts';
 import {
@@ -70,6 +74,13 @@ export function linearBlockedKernel(k: LinearKey, p: PrologueSpec | null = null)
       ),
     )
     .join('\n');
+  const loopBody = [
+    ...rows.map((i) => `  let x${i} = ${hook.load4(`x[xr${i} + k]`, i)};`),
+    ...wRows.map(
+      (j) =>
+        `  let w${j} = ${wArray(j)}[wr${j} + k];\n  ${rows.map((i) => `a${i}_${j} += dot(x${i}, w${j});`).join(' ')}`,
+    ),
+  ].join('\n');
   return makeKernel({
     family: 'linear',
     key: {
@@ -79,7 +90,7 @@ export function linearBlockedKernel(k: LinearKey, p: PrologueSpec | null = null)
       operands: k.operands,
       ...prologueKey(p),
     },
-    header: `linear, register-blocked: y = x · Wᵀ, W in [out, in] layout.${describeEpilogue(k)} Tiling: no workgroup memory and no barriers; each invocation computes a ${BLOCK_ROWS}×${BLOCK_COLS} block of the product (${columns} output columns${glu ? ': 4 gate rows and their 4 up rows' : ''}) in named registers, walking K four at a time with one vec4 load of x per row and of W per W row (K must be a multiple of 4). ${BLOCK_THREADS} invocations per workgroup along the columns: dispatch (⌈N/${columns * BLOCK_THREADS}⌉, ⌈T/${BLOCK_ROWS}⌉). Edge rows and columns are clamped for loads and skipped for stores.${describePrologue(p)}`,
+    header: `linear, register-blocked: y = x · Wᵀ, W in [out, in] layout.${describeEpilogue(k)} Tiling: ${p === null || p.mode === 'rows' ? 'no workgroup memory and no barriers; ' : ''}each invocation computes a ${BLOCK_ROWS}×${BLOCK_COLS} block of the product (${columns} output columns${glu ? ': 4 gate rows and their 4 up rows' : ''}) in named registers, walking K four at a time with one vec4 load of x per row and of W per W row (K must be a multiple of 4). ${BLOCK_THREADS} invocations per workgroup along the columns: dispatch (⌈N/${columns * BLOCK_THREADS}⌉, ⌈T/${BLOCK_ROWS}⌉). Edge rows and columns are clamped for loads and skipped for stores.${describePrologue(p, 'blocked')}`,
     bindings: [
       { name: 'x', access: 'read', element: 'vec4<f32>' },
       ...prologueBindings(p),
@@ -96,14 +107,11 @@ let row0 = gid.y * ${BLOCK_ROWS}u;
 let k4 = u.K / 4u;
 ${rows.map((i) => `let xr${i} = min(row0 + ${i}u, u.T - 1u) * k4;`).join('\n')}
 ${hook.entryBlocked(BLOCK_ROWS, BLOCK_THREADS)}
-if (col0 >= u.N || row0 >= u.T) { return; }
+${hook.exitBlocked()}
 ${hook.startBlocked(BLOCK_ROWS)}
 ${wRows.map((j) => `let wr${j} = ${wRowIndex(j)};`).join('\n')}
 ${rows.map((i) => wRows.map((j) => `var a${i}_${j} = 0.0;`).join(' ')).join('\n')}
-for (var k = 0u; k < k4; k++) {
-${rows.map((i) => `  let x${i} = ${hook.load4(`x[xr${i} + k]`, i)}; ${hook.accumulate4(`x${i}`, i)}`).join('\n')}
-${wRows.map((j) => `  let w${j} = ${wArray(j)}[wr${j} + k];\n  ${rows.map((i) => `a${i}_${j} += dot(x${i}, w${j});`).join(' ')}`).join('\n')}
-}
+${hook.loopBlocked(BLOCK_ROWS, BLOCK_THREADS, loopBody)}
 ${hook.endBlocked(BLOCK_ROWS)}
 ${store}`,
   });

@@ -20,6 +20,7 @@ import { analyzeRowExpr, type ReduceExpr } from '../../ir/row-expr-analysis.ts';
 import { rowScaleForm } from '../../passes/norm-algebra.ts';
 import { rowMoment, type RowMoment } from '../../passes/norm-streaming.ts';
 import type { PrologueSpec } from './linear-prologue.ts';
+import { rowSum, rowSumsEntry, rowSumsPrelude } from './linear-prologue-rowsums.ts';
 import { elementOf } from './linear-prologue-streamed.ts';
 
 const on = (p: PrologueSpec | null): p is PrologueSpec => p?.mode === 'centred';
@@ -91,39 +92,29 @@ export function centredScalesTiled(
   return out.join('\n');
 }
 
-/** Workgroup arrays of the blocked kernel: per-invocation partial sums, then the totals. */
+/** Workgroup arrays of the blocked kernel: the shared row sums' (linear-prologue-rowsums.ts). */
 export function centredPreludeBlocked(
   p: PrologueSpec | null,
   rows: number,
   threads: number,
 ): string {
-  if (!on(p)) return '';
-  return [
-    `var<workgroup> cpart: array<f32, ${2 * rows * threads}>; // [row][Σ, Σ²][invocation]`,
-    `var<workgroup> ctotal: array<f32, ${2 * rows}>; // [row][Σ, Σ²]`,
-  ].join('\n');
+  return on(p) ? rowSumsPrelude(rows, threads, 2) : '';
 }
 
 /**
  * Blocked kernel, on entry (every invocation, before any early return): each row's shift, then
- * the shifted sums of the workgroup's rows (all its invocations share them), each invocation
- * summing every `threads`-th vec4 of each row; the partials are combined in workgroup memory.
- * One read of the rows per workgroup, so the K loop only subtracts the shift.
+ * the shifted sums Σd, Σd² of the workgroup's rows, computed by all its invocations together
+ * (linear-prologue-rowsums.ts). One read of the rows per workgroup, so the K loop only
+ * subtracts the shift.
  */
 export function centredEntryBlocked(p: PrologueSpec | null, rows: number, threads: number): string {
   if (!on(p)) return '';
-  const out: string[] = [];
-  for (let i = 0; i < rows; i++)
-    out.push(
+  const shifts = Array.from(
+    { length: rows },
+    (_, i) =>
       `var sh${i} = 0.0; for (var j = 0u; j < min(k4, ${SPAN / 4}u); j++) { sh${i} += dot(x[xr${i} + j], vec4<f32>(1.0)); } sh${i} = sh${i} / f32(4u * min(k4, ${SPAN / 4}u));`,
-      `{ var p1 = vec4<f32>(0.0); var p2 = vec4<f32>(0.0); for (var k = li; k < k4; k += ${threads}u) { let d = x[xr${i} + k] - vec4<f32>(sh${i}); p1 += d; p2 = fma(d, d, p2); } cpart[${2 * i * threads}u + li] = dot(p1, vec4<f32>(1.0)); cpart[${(2 * i + 1) * threads}u + li] = dot(p2, vec4<f32>(1.0)); }`,
-    );
-  out.push(
-    'workgroupBarrier();',
-    `if (li < ${2 * rows}u) { var t = 0.0; for (var j = 0u; j < ${threads}u; j++) { t += cpart[li * ${threads}u + j]; } ctotal[li] = t; }`,
-    'workgroupBarrier();',
   );
-  return out.join('\n');
+  return [...shifts, rowSumsEntry(rows, threads, ['d', 'd * d'], (i) => `sh${i}`)].join('\n');
 }
 
 /** Blocked kernel: the loaded vec4 of row `i`, shifted. */
@@ -135,7 +126,7 @@ export function centredLoad4(p: PrologueSpec | null, raw: string, i: number): st
 export function centredScalesBlocked(p: PrologueSpec | null, rows: number): string {
   if (!on(p)) return '';
   return Array.from({ length: rows }, (_, i) =>
-    finish(p, i, `ctotal[${2 * i}u]`, `ctotal[${2 * i + 1}u]`).join('\n'),
+    finish(p, i, rowSum(2, i, 0), rowSum(2, i, 1)).join('\n'),
   ).join('\n');
 }
 

@@ -7,7 +7,9 @@
 //         shifted sums (by the mean of the row's first 16 values). When the expression is (x − m)·s with row
 //         scalars, m and s are also precomputed per row, so staging a value costs a sub and a
 //         mul. Every other staged value goes through `prologueAt`.
-//   map   no reduction (DyT's tanh(αx)): the expression is applied to each staged x value.
+//   map   no reduction (DyT's tanh(αx)): the expression is applied to each staged x value
+//         (the tiled kernel; the blocked one maps a K chunk per workgroup, linear-prologue-map.ts,
+//         with `prologue4` from here).
 //
 // The row statistics live in `rstat` (workgroup memory for the tiled kernel, combined from
 // `lanes` invocations per row; private memory for the blocked kernel, each invocation its own

@@ -4,19 +4,22 @@
 // from a norm's name — one mode per form, each in its own file:
 //
 //   streamed  x · s(x), s a row scalar of sums of x-only terms (RMSNorm, ScaleNorm, CRMSNorm):
-//             sums accumulated from the x values of the K loop, each row's products scaled
-//             after it (linear-prologue-streamed.ts).
+//             each row's products scaled by s after the K loop (linear-prologue-streamed.ts);
+//             the sums accumulated from the x values of the K loop (tiled) or computed on
+//             entry by the whole workgroup (blocked, linear-prologue-rowsums.ts).
 //   centred   (x − μ)·s(x), s of the row's first two moments (LayerNorm), with the linear's
 //             column sums c: the K loop multiplies x − x₀, the shifted Σ, Σ² of each row are
-//             summed alongside; each output is s·(acc − (μ − x₀)·c[n])
-//             (linear-prologue-centred.ts).
+//             summed alongside (tiled) or on entry (blocked); each output is
+//             s·(acc − (μ − x₀)·c[n]) (linear-prologue-centred.ts).
 //   rows      any other expression with row reductions: the row statistics first, then the
 //             expression on every staged x value (linear-prologue-rows.ts).
-//   map       no reduction (DyT's tanh(αx)): the expression on every staged x value (same file).
+//   map       no reduction (DyT's tanh(αx)): the expression on every staged x value (tiled,
+//             same file); once per workgroup into workgroup memory, K chunk by chunk
+//             (blocked, linear-prologue-map.ts).
 //
-// Both matmul kernels call the hooks below at fixed points (prelude, before the K loop, on
-// each loaded x value, after the loop, on each output); `modeHooks` says what each mode
-// contributes, the rest is the identity.
+// Both matmul kernels call the hooks below at fixed points (prelude, on entry, before the K
+// loop, the K loop itself, on each loaded x value, after the loop, on each output);
+// `modeHooks` says what each mode contributes, the rest is the identity.
 import type { LinearNode } from '../../ir/graph.ts';
 import { analyzeRowExpr, printRowExpr } from '../../ir/row-expr-analysis.ts';
 import type { RowExpr } from '../../ir/row-expr.ts';
@@ -37,11 +40,15 @@ import {
   centredStartTiled,
 } from './linear-prologue-centred.ts';
 import { rowsPrelude, rowsStatsBlocked, rowsStatsTiled } from './linear-prologue-rows.ts';
+import { CHUNK4, mapLoad4, mapLoopBlocked, mapPreludeBlocked } from './linear-prologue-map.ts';
 import {
   streamedAccumulate,
   streamedDeclare,
+  streamedEntryBlocked,
+  streamedPreludeBlocked,
   streamedScaled,
   streamedScales,
+  streamedTotalsBlocked,
 } from './linear-prologue-streamed.ts';
 
 export type PrologueMode = 'streamed' | 'centred' | 'rows' | 'map';
@@ -91,16 +98,25 @@ export function prologueBindings(p: PrologueSpec | null): StorageDecl[] {
   return p?.mode === 'centred' ? [...params, { name: 'colsum', access: 'read' }] : params;
 }
 
-/** A sentence for the kernel header. */
-export function describePrologue(p: PrologueSpec | null): string {
+/** A sentence for the header of the `kernel` matmul. */
+export function describePrologue(
+  p: PrologueSpec | null,
+  kernel: 'tiled' | 'blocked' = 'tiled',
+): string {
   if (p === null) return '';
   const text = printRowExpr(p.expr);
+  const blocked = kernel === 'blocked';
   if (p.mode === 'streamed')
-    return ` Norm prologue ${text}: its row sums are accumulated from the x values of the K loop and each row's product is scaled after it (FUSION §2).`;
+    return blocked
+      ? ` Norm prologue ${text}: its row sums are computed on entry by the workgroup together (its invocations share their rows: each sums a slice of every row, combined in workgroup memory between two barriers), the K loop is the plain matmul, and each row's product is scaled after it (FUSION §2).`
+      : ` Norm prologue ${text}: its row sums are accumulated from the x values of the K loop and each row's product is scaled after it (FUSION §2).`;
   if (p.mode === 'centred')
-    return ` Norm prologue ${text}: the K loop multiplies x − x₀ (x₀ the mean of the row's first 16 values) and each row's shifted sums Σ(x − x₀), Σ(x − x₀)² are taken with no normalised copy of x (as the tiled kernel stages x; by the blocked kernel's workgroup together, one read of its rows, on entry); each output is s·(acc − (μ − x₀)·colsum[n]), colsum the column sums of W (FUSION §2).`;
-  if (p.mode === 'map') return ` Prologue ${text} applied to each staged x value.`;
-  return ` Prologue ${text} applied to each staged x value, its row reductions computed first from the raw rows (in dependency order, nested ones as second passes).`;
+    return ` Norm prologue ${text}: the K loop multiplies x − x₀ (x₀ the mean of the row's first 16 values) and each row's shifted sums Σ(x − x₀), Σ(x − x₀)² are taken with no normalised copy of x (${blocked ? 'by the workgroup together, one read of its rows, on entry' : 'as x is staged'}); each output is s·(acc − (μ − x₀)·colsum[n]), colsum the column sums of W (FUSION §2).`;
+  if (p.mode === 'map')
+    return blocked
+      ? ` Prologue ${text} applied once per workgroup: K is walked in chunks of ${CHUNK4 * 4} values, each chunk of the rows mapped into workgroup memory by the invocations together (a barrier after each chunk is mapped and between chunks; no early return).`
+      : ` Prologue ${text} applied to each staged x value.`;
+  return ` Prologue ${text} applied to each ${blocked ? 'loaded' : 'staged'} x value, its row reductions computed first from the raw rows (in dependency order, nested ones as second passes).`;
 }
 
 // ---- the hooks both matmul kernels call ----
@@ -119,6 +135,10 @@ interface ModeHooks {
   preludeBlocked(p: PrologueSpec, rows: number, threads: number): string;
   /** Blocked: statements on entry, run by every invocation (before the early return). */
   entryBlocked(p: PrologueSpec, rows: number, threads: number): string;
+  /** Blocked: the early return of invocations past the edge (none when the loop has barriers). */
+  exitBlocked(p: PrologueSpec): string;
+  /** Blocked: the K loop around `body` (statements at vec4 column k of the rows). */
+  loopBlocked(p: PrologueSpec, rows: number, threads: number, body: string): string;
   /** Statements before the K loop. */
   startTiled(p: PrologueSpec, shape: TiledShape): string;
   startBlocked(p: PrologueSpec, rows: number): string;
@@ -127,9 +147,8 @@ interface ModeHooks {
   stage(p: PrologueSpec, v: string, j: string): string;
   /** Tiled: statements per multiply-add step, value `v` of the invocation's row `row`. */
   inner(p: PrologueSpec, row: number, v: string): string;
-  /** Blocked: the vec4 of row `i` at column k·4 of the row, then statements on it. */
+  /** Blocked: the vec4 of row `i` at column k·4 of the row. */
   load4(p: PrologueSpec, raw: string, i: number): string;
-  accumulate4(p: PrologueSpec, v: string, i: number): string;
   /** Statements after the K loop (per-row scales). */
   endTiled(p: PrologueSpec, shape: TiledShape): string;
   endBlocked(p: PrologueSpec, rows: number): string;
@@ -141,13 +160,14 @@ const identity: ModeHooks = {
   preludeTiled: () => '',
   preludeBlocked: () => '',
   entryBlocked: () => '',
+  exitBlocked: () => 'if (col0 >= u.N || row0 >= u.T) { return; }',
+  loopBlocked: (_p, _rows, _threads, body) => `for (var k = 0u; k < k4; k++) {\n${body}\n}`,
   startTiled: () => '',
   startBlocked: () => '',
   load: (_p, raw) => raw,
   stage: () => '',
   inner: () => '',
   load4: (_p, raw) => raw,
-  accumulate4: () => '',
   endTiled: () => '',
   endBlocked: () => '',
   scaled: (_p, acc) => acc,
@@ -164,10 +184,11 @@ const perValue: ModeHooks = {
 const modeHooks: Readonly<Record<PrologueMode, ModeHooks>> = {
   streamed: {
     ...identity,
+    preludeBlocked: streamedPreludeBlocked,
+    entryBlocked: streamedEntryBlocked,
     startTiled: (p, s) => streamedDeclare(p, s.invocationRows),
-    startBlocked: streamedDeclare,
-    inner: (p, row, v) => streamedAccumulate(p, row, v, false),
-    accumulate4: (p, v, i) => streamedAccumulate(p, i, v, true),
+    startBlocked: streamedTotalsBlocked,
+    inner: streamedAccumulate,
     endTiled: (p, s) => streamedScales(p, s.invocationRows),
     endBlocked: streamedScales,
     scaled: (p, acc, row) => streamedScaled(p, acc, row),
@@ -190,7 +211,13 @@ const modeHooks: Readonly<Record<PrologueMode, ModeHooks>> = {
     startTiled: (p, s) => rowsStatsTiled(p, s.tileRows, s.threads),
     startBlocked: rowsStatsBlocked,
   },
-  map: perValue,
+  map: {
+    ...perValue,
+    preludeBlocked: mapPreludeBlocked,
+    exitBlocked: () => '// no early return: the K loop has barriers (edge stores are skipped)',
+    loopBlocked: mapLoopBlocked,
+    load4: mapLoad4,
+  },
 };
 
 /** The hooks of `p`'s mode (the identity without a prologue). */
