@@ -1,9 +1,12 @@
 // depth_attention (Attention Residuals): per row t, s_i = query · (gain ⊙ v_i / rms(v_i)) and
 // y = Σ_i softmax(s)_i v_i over the sources v_i [T, d].
 //
-// Threading: one 64-invocation workgroup per row, dispatch (T). Per source, each invocation
-// accumulates its columns' (q⊙γ)·v and v², one two-lane tree reduction gives the row's totals
-// to every invocation, which then all hold every logit; each invocation writes its own columns.
+// Threading: one 64-invocation workgroup per row, dispatch (T). Each invocation accumulates,
+// in registers, its columns' (q⊙γ)·v and v² for every source in one pass; one two-barrier
+// reduction (reduce.ts) gives all 2n totals to every invocation, which then all hold every
+// logit; each invocation writes its own columns. (Before: a 7-barrier tree per source, which
+// on llvmpipe — where a barrier switches every invocation's coroutine — dominated the cost;
+// measured numbers in depth-two-phase.ts.)
 //
 // Binding limit: WGSL has no arrays of storage bindings, so each source is its own binding and
 // a device allows only `maxStorageBuffersPerShaderStage` of them. With more sources than fit,
@@ -18,7 +21,7 @@ import type { DepthAttentionNode } from '../../ir/graph.ts';
 import { T, f32, one, u32, type PlanBuilder } from '../plan-builder.ts';
 import type { Kernel } from '../plan-types.ts';
 import { makeKernel, type StorageDecl } from '../wgsl.ts';
-import { ROW_THREADS, pairSumPrelude } from './reduce.ts';
+import { ROW_THREADS, rowTotals, rowTotalsPrelude } from './reduce.ts';
 
 /** single: all sources, writes y. first / middle: writes the state. last: merges, writes y. */
 export type DepthMode = 'single' | 'first' | 'middle' | 'last';
@@ -53,19 +56,11 @@ export function depthAttentionKernel(k: DepthAttentionKey): Kernel {
         ]),
     ...(writesY ? [{ name: 'y', access: 'read_write' as const }] : []),
   ];
-  const logits = ids
-    .map(
-      (i) => `{
-  var part = vec2<f32>(0.0, 0.0);
-  for (var c = li; c < u.d; c += ${ROW_THREADS}u) {
-    let v = v${i}[base + c];
-    part += vec2<f32>(query[c] * gain[c] * v, v * v);
-  }
-  let total = rowSum2(part, li);
-  s[${i}] = total.x * inverseSqrt(total.y / f32(u.d) + u.eps);
-}`,
-    )
-    .join('\n');
+  // Totals: (q⊙γ)·v_i at [i], Σv_i² at [n + i].
+  const partials = [...ids.map((i) => `dot[${i}]`), ...ids.map((i) => `sq[${i}]`)];
+  const accumulate = ids
+    .map((i) => `{ let v = v${i}[base + c]; dot[${i}] += qg * v; sq[${i}] += v * v; }`)
+    .join('\n  ');
   const previous = reads
     ? 'let mOld = stat[2u * row];\nlet lOld = stat[2u * row + 1u];\nstorageBarrier();'
     : '';
@@ -78,20 +73,28 @@ export function depthAttentionKernel(k: DepthAttentionKey): Kernel {
   return makeKernel({
     family: 'depth_attention',
     key: { sources: n, mode: k.mode },
-    header: `depth_attention over ${n} sources (${k.mode} chunk) of rows [T, d]: logits query·(gain⊙v/rms(v)), softmax over sources, mix of the raw rows. Threading: one 64-invocation workgroup per row, dispatch (T); per source a two-lane tree reduction of (q⊙γ)·v and v². Chunks carry the online-softmax state (m, ℓ in stat [T, 2], o in acc [T, d]) merged by the log-sum-exp rule.`,
+    header: `depth_attention over ${n} sources (${k.mode} chunk) of rows [T, d]: logits query·(gain⊙v/rms(v)), softmax over sources, mix of the raw rows. Threading: one 64-invocation workgroup per row, dispatch (T); every source's (q⊙γ)·v and Σv² accumulated in registers, all reduced together (two barriers). Chunks carry the online-softmax state (m, ℓ in stat [T, 2], o in acc [T, d]) merged by the log-sum-exp rule.`,
     bindings,
     uniforms: [
       { name: 'd', type: 'u32' },
       { name: 'eps', type: 'f32' },
     ],
-    prelude: pairSumPrelude,
+    prelude: rowTotalsPrelude(partials.length),
     workgroupSize: [ROW_THREADS],
     body: `
 let row = wg.x;
 let base = row * u.d;
 ${previous}
+var dot: array<f32, ${n}>;
+var sq: array<f32, ${n}>;
+for (var c = li; c < u.d; c += ${ROW_THREADS}u) {
+  let qg = query[c] * gain[c];
+  ${accumulate}
+}
+var total: array<f32, ${partials.length}>;
+${rowTotals(partials, 'total')}
 var s: array<f32, ${n}>;
-${logits}
+for (var i = 0u; i < ${n}u; i++) { s[i] = total[i] * inverseSqrt(total[${n}u + i] / f32(u.d) + u.eps); }
 var mChunk = s[0];
 for (var i = 1u; i < ${n}u; i++) { mChunk = max(mChunk, s[i]); }
 ${merge}
