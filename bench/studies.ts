@@ -131,6 +131,7 @@ export function studies(o: StudyOptions): StudySpec[] {
       seq: o.seq,
       runs: runs(5),
       baseline: 'standard residual',
+      profile: true,
       configs: [
         config(
           'standard residual',

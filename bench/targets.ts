@@ -59,9 +59,16 @@ export function targetLines(results: readonly StudyResult[]): string[] {
       label === 'block AttnRes (block: 4)'
         ? ` (target < 5 %: ${verdict(cost < 0.05, `${(100 * (cost - 0.05)).toFixed(1)} points`)})`
         : ' (no target)';
+    const steps = (c: ConfigResult) =>
+      c.profileMs && Object.values(c.profileMs).reduce((a, b) => a + b, 0);
+    const [routedSteps, standardSteps] = [steps(routed), steps(standard)];
+    const profiled =
+      routedSteps && standardSteps
+        ? `; sum of per-dispatch times ${routedSteps.toFixed(0)} vs ${standardSteps.toFixed(0)} ms, ${pct(routedSteps / standardSteps - 1)}`
+        : '';
     lines.push(
       `- ${label} vs the standard residual, fused: ${cost >= 0 ? `${pct(cost)} slower` : `${pct(-cost)} faster`}${target}; ` +
-        `dispatches ${routed.statics?.dispatches} vs ${standard.statics?.dispatches}.`,
+        `dispatches ${routed.statics?.dispatches} vs ${standard.statics?.dispatches}${profiled}.`,
     );
   }
   const ort = find(results, 'gpt2-small', 'onnxruntime-web WebGPU EP');
