@@ -16,6 +16,7 @@ import {
   tinyModel,
   tokensFor,
   weightsFor,
+  tinyGpt2,
   type TinySpec,
 } from '../passes/support.ts';
 import {
@@ -111,21 +112,7 @@ it('the workgroup kernel stays the default; the rows kernel dispatches ⌈T / 16
 
 describe('whole models with the rows attention and the blocked matmul', () => {
   // Optimized graphs: q, k and v are column views of one merged projection, as in real models.
-  const gpt2: TinySpec = {
-    headDim: 8,
-    heads: 4,
-    kvDivisor: 1,
-    act: 'gelu_tanh',
-    hidden: 44,
-    bias: true,
-    placement: 'pre',
-    norm: 'layernorm',
-    rope: false,
-    tied: true,
-    parallel: false,
-    layers: 2,
-    vocab: 101,
-  };
+  const gpt2: TinySpec = tinyGpt2;
   const llama: TinySpec = {
     ...gpt2,
     kvDivisor: 2,

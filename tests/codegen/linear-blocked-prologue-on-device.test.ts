@@ -12,8 +12,6 @@
 import { describe, expect, it } from 'vitest';
 import { planGraph } from '../../src/codegen/plan.ts';
 import { compileSource } from '../../src/compile.ts';
-import { noSpan } from '../../src/diagnostics.ts';
-import { GraphBuilder } from '../../src/ir/builder.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
 import type { RowExpr } from '../../src/ir/row-expr.ts';
@@ -23,7 +21,7 @@ import { createSession } from '../../src/runtime/session.ts';
 import { randomWeights } from '../../src/weights/random.ts';
 import { archSource, perturbedWeights, preLnSpec, type ArchSpec } from '../passes/arch-models.ts';
 import { tokensFor } from '../passes/support.ts';
-import { maxRelError } from './support.ts';
+import { maxRelError, normLinearGraph } from './support.ts';
 
 const X: RowExpr = { k: 'x' };
 const c = (value: number): RowExpr => ({ k: 'const', value });
@@ -75,20 +73,6 @@ const norms: [string, (d: number) => RowExpr, 'streamed' | 'map', number[]][] = 
   ],
 ];
 
-/** Embedding rows → the norm → linear [out, d] with a bias. `paramWidths`: 1, or 0 for d. */
-function normLinear(d: number, out: number, expr: RowExpr, paramWidths: number[]): Graph {
-  const g = new GraphBuilder('blocked-prologue', 64);
-  const normal = { kind: 'normal', std: 1 } as const;
-  const x = g.embedding(g.param('table', [40, d], normal, noSpan), g.tokens(noSpan), noSpan);
-  const params = paramWidths.map((w, i) =>
-    g.param(`p${i}`, [w === 0 ? d : w], { kind: 'normal', std: 0.5 }, noSpan),
-  );
-  const normed = g.rowexpr(x, params, expr, 1, 'norm', noSpan);
-  const bias = g.param('b', [out], normal, noSpan);
-  g.output('y', g.linear(normed, g.param('w', [out, d], normal, noSpan), bias, noSpan));
-  return g.finish();
-}
-
 type Row = (v: number, i: number) => number;
 const rows: [string, Row][] = [
   ['ordinary rows', (v) => v],
@@ -122,7 +106,7 @@ describe('norm prologues in the register-blocked matmul, on the device', () => {
   );
   it.each(cases)('%s', async (_name, expr, mode, params, d, out, row) => {
     const { device } = await acquireDevice();
-    const graph = normLinear(d, out, expr, params);
+    const graph = normLinearGraph(d, out, expr, params);
     const fused = fuseNormPrologue(graph).graph;
     expect(fused.nodes.some((n) => n.op === 'rowexpr')).toBe(false);
     const weights = randomWeights(graph, 7);

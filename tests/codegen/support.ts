@@ -6,6 +6,7 @@ import { planGraph, type PlanOptions } from '../../src/codegen/plan.ts';
 import type { Plan } from '../../src/codegen/plan-types.ts';
 import { GraphBuilder } from '../../src/ir/builder.ts';
 import type { Graph, NodeId } from '../../src/ir/graph.ts';
+import type { RowExpr } from '../../src/ir/row-expr.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
@@ -102,3 +103,25 @@ export function randomParam(g: GraphBuilder, name: string, shape: number[], std 
 }
 
 export const sequenceLengths = [1, 7, 65] as const;
+
+/**
+ * Embedding rows → a norm (row expression `expr`) → linear [out, d] with a bias: the shape of
+ * every norm-prologue test. `paramWidths` gives each param of `expr` its width: 1, or 0 for d.
+ */
+export function normLinearGraph(
+  d: number,
+  out: number,
+  expr: RowExpr,
+  paramWidths: readonly number[] = [],
+): Graph {
+  const g = new GraphBuilder('norm-linear', 64);
+  const normal = { kind: 'normal', std: 1 } as const;
+  const x = g.embedding(g.param('table', [40, d], normal, noSpan), g.tokens(noSpan), noSpan);
+  const params = paramWidths.map((w, i) =>
+    g.param(`p${i}`, [w === 0 ? d : w], { kind: 'normal', std: 0.5 }, noSpan),
+  );
+  const normed = g.rowexpr(x, params, expr, 1, 'norm', noSpan);
+  const bias = g.param('b', [out], normal, noSpan);
+  g.output('y', g.linear(normed, g.param('w', [out, d], normal, noSpan), bias, noSpan));
+  return g.finish();
+}

@@ -10,7 +10,7 @@ import { selectPasses } from '../../src/passes/pipeline.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
 import { maxRelError } from '../codegen/support.ts';
-import { optimize, tinyModel, tokensFor, weightsFor, type TinySpec } from './support.ts';
+import { optimize, tinyGpt2, tinyModel, tokensFor, weightsFor, type TinySpec } from './support.ts';
 
 /** The fusion and merging passes (the norm passes have their own device tests). */
 const fusionPasses = selectPasses({
@@ -22,21 +22,7 @@ const fusionPasses = selectPasses({
   ],
 }).passes;
 
-const base: TinySpec = {
-  headDim: 8,
-  heads: 4,
-  kvDivisor: 1,
-  act: 'gelu_tanh',
-  hidden: 44,
-  bias: true,
-  placement: 'pre',
-  norm: 'layernorm',
-  rope: false,
-  tied: true,
-  parallel: false,
-  layers: 2,
-  vocab: 101,
-};
+const base: TinySpec = tinyGpt2;
 
 const cases: [string, TinySpec][] = [
   ['GPT-2 shaped (pre-LN, biases, gelu_tanh)', base],

@@ -14,8 +14,6 @@
 import { describe, expect, it } from 'vitest';
 import { planGraph } from '../../src/codegen/plan.ts';
 import { compileSource } from '../../src/compile.ts';
-import { noSpan } from '../../src/diagnostics.ts';
-import { GraphBuilder } from '../../src/ir/builder.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
 import type { RowExpr } from '../../src/ir/row-expr.ts';
@@ -23,7 +21,7 @@ import { fuseNormPrologue } from '../../src/passes/fuse-norm-prologue.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
 import { randomWeights } from '../../src/weights/random.ts';
-import { maxRelError } from '../codegen/support.ts';
+import { maxRelError, normLinearGraph } from '../codegen/support.ts';
 import { archSource, perturbedWeights, preLnSpec } from './arch-models.ts';
 import { tokensFor } from './support.ts';
 
@@ -48,15 +46,7 @@ const layerNormCore: RowExpr = {
 };
 
 /** Embedding rows → LayerNorm core → linear [out, d]: the norm is fused into the linear. */
-function layerNormLinear(d: number, out: number): Graph {
-  const g = new GraphBuilder('ln-prologue', 64);
-  const normal = { kind: 'normal', std: 1 } as const;
-  const x = g.embedding(g.param('table', [40, d], normal, noSpan), g.tokens(noSpan), noSpan);
-  const normed = g.rowexpr(x, [], layerNormCore, 1, 'layernorm', noSpan);
-  const bias = g.param('b', [out], normal, noSpan);
-  g.output('y', g.linear(normed, g.param('w', [out, d], normal, noSpan), bias, noSpan));
-  return g.finish();
-}
+const layerNormLinear = (d: number, out: number) => normLinearGraph(d, out, layerNormCore);
 
 type Row = (v: number, i: number) => number;
 const rows: [string, Row][] = [

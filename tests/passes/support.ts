@@ -30,6 +30,23 @@ export interface TinySpec {
   vocab: number;
 }
 
+/** A GPT-2-shaped tiny model: Pre-LN, GELU (tanh), learned positions, tied head, odd sizes. */
+export const tinyGpt2: TinySpec = {
+  headDim: 8,
+  heads: 4,
+  kvDivisor: 1,
+  act: 'gelu_tanh',
+  hidden: 44,
+  bias: true,
+  placement: 'pre',
+  norm: 'layernorm',
+  rope: false,
+  tied: true,
+  parallel: false,
+  layers: 2,
+  vocab: 101,
+};
+
 export const tinySpec: fc.Arbitrary<TinySpec> = fc
   .record({
     headDim: fc.constantFrom(2, 4, 6),

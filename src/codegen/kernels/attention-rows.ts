@@ -24,6 +24,20 @@ import type { AttentionNode } from '../../ir/graph.ts';
 import type { Kernel } from '../plan-types.ts';
 import { makeKernel } from '../wgsl.ts';
 
+/** The uniforms of both attention kernels (lowerAttention in attention.ts fills them in this order). */
+export const attentionUniforms: Kernel['uniforms'] = [
+  { name: 'T', type: 'u32' },
+  { name: 'heads', type: 'u32' },
+  { name: 'kvHeads', type: 'u32' },
+  { name: 'scale', type: 'f32' },
+  { name: 'q0', type: 'u32' },
+  { name: 'qStride', type: 'u32' },
+  { name: 'k0', type: 'u32' },
+  { name: 'kStride', type: 'u32' },
+  { name: 'v0', type: 'u32' },
+  { name: 'vStride', type: 'u32' },
+];
+
 export const ROWS = 2;
 export const ROWS_THREADS = 8;
 
@@ -48,18 +62,7 @@ export function attentionRowsKernel(k: AttentionRowsKey): Kernel {
       { name: 'v', access: 'read', ...(element ? { element } : {}) },
       { name: 'out', access: 'read_write', ...(element ? { element } : {}) },
     ],
-    uniforms: [
-      { name: 'T', type: 'u32' },
-      { name: 'heads', type: 'u32' },
-      { name: 'kvHeads', type: 'u32' },
-      { name: 'scale', type: 'f32' },
-      { name: 'q0', type: 'u32' },
-      { name: 'qStride', type: 'u32' },
-      { name: 'k0', type: 'u32' },
-      { name: 'kStride', type: 'u32' },
-      { name: 'v0', type: 'u32' },
-      { name: 'vStride', type: 'u32' },
-    ],
+    uniforms: attentionUniforms,
     prelude: `
 alias V = ${vec ? 'vec4<f32>' : 'f32'};
 const D = ${k.headDim}u;

@@ -20,7 +20,13 @@ import type { AttentionNode } from '../../ir/graph.ts';
 import { T, ceilDiv, f32, one, u32, type PlanBuilder } from '../plan-builder.ts';
 import type { Kernel } from '../plan-types.ts';
 import { makeKernel } from '../wgsl.ts';
-import { ROWS, ROWS_THREADS, attentionRowsKernel, rowsWidth } from './attention-rows.ts';
+import {
+  ROWS,
+  ROWS_THREADS,
+  attentionRowsKernel,
+  attentionUniforms,
+  rowsWidth,
+} from './attention-rows.ts';
 
 export interface AttentionKey {
   readonly headDim: number;
@@ -41,18 +47,7 @@ export function attentionKernel(k: AttentionKey): Kernel {
       { name: 'v', access: 'read' },
       { name: 'out', access: 'read_write' },
     ],
-    uniforms: [
-      { name: 'T', type: 'u32' },
-      { name: 'heads', type: 'u32' },
-      { name: 'kvHeads', type: 'u32' },
-      { name: 'scale', type: 'f32' },
-      { name: 'q0', type: 'u32' },
-      { name: 'qStride', type: 'u32' },
-      { name: 'k0', type: 'u32' },
-      { name: 'kStride', type: 'u32' },
-      { name: 'v0', type: 'u32' },
-      { name: 'vStride', type: 'u32' },
-    ],
+    uniforms: attentionUniforms,
     prelude: `
 const D = ${k.headDim}u;
 const B = ${B}u;
