@@ -25,7 +25,7 @@
 import type { BinaryNode, Graph, LinearNode, Node, NodeId, RowExprNode } from '../ir/graph.ts';
 import { inputsOf } from '../ir/graph.ts';
 import { exprText, isCentring, isIdentity, isStaticExpr, splitAffine } from './norm-algebra.ts';
-import { fired, skipped, type PassResult, type SiteReport } from './report.ts';
+import { fired, skipped, withArticle, type PassResult, type SiteReport } from './report.ts';
 import { GraphEdit, outputIds, type NodeFields } from './rewrite.ts';
 import { staticRow, withParams } from './static-row.ts';
 
@@ -130,11 +130,11 @@ function precondition(
       continue;
     }
     if (r.op !== 'linear' || r.x !== node.id || r.operands.includes(node.id) || r.prologue)
-      return `the normed row is also read by a ${r.op === 'linear' ? 'linear epilogue or prologue' : r.op} (line ${r.span.line}), which is not a plain linear input`;
+      return `the normed row is also read by ${r.op === 'linear' ? 'a linear epilogue or prologue' : withArticle(r.op)} (line ${r.span.line}), which is not a plain linear input`;
     // Kernels that read the same weight (a derived weight only reads it at load time).
     const sharers = (readers.get(r.weight) ?? []).filter((n) => n.id !== r.id && n.op !== 'derive');
     if (sharers.length > 0 && split.scale !== null)
-      return `the weight of the linear at line ${r.span.line} is shared (with a ${sharers[0].op} at line ${sharers[0].span.line}: tied head or shared layers), so folding the gain would store a second copy of it`;
+      return `the weight of the linear at line ${r.span.line} is shared (with ${withArticle(sharers[0].op)} at line ${sharers[0].span.line}: tied head or shared layers), so folding the gain would store a second copy of it`;
     if (!linears.includes(r)) linears.push(r);
   }
   if (linears.length === 0)

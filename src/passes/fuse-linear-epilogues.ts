@@ -14,7 +14,7 @@
 // Establishes: no act/add/mul reads a linear that has no other reader; no affine read only by
 // such an add is left.
 import type { AffineNode, Graph, LinearNode, Node, NodeId } from '../ir/graph.ts';
-import { fired, skipped, type PassResult, type SiteReport } from './report.ts';
+import { fired, skipped, withArticle, type PassResult, type SiteReport } from './report.ts';
 import { GraphEdit, consumerCounts, outputIds, type NodeFields } from './rewrite.ts';
 
 type LinearFields = Omit<LinearNode, 'id'>;
@@ -32,7 +32,7 @@ export function fuseLinearEpilogues(graph: Graph): PassResult {
   };
   const why = (id: NodeId): string | null =>
     linearAt(id) === null
-      ? `its input is a ${graph.nodes[id].op}, not a linear`
+      ? `its input is ${withArticle(graph.nodes[id].op)}, not a linear`
       : outputs.has(id)
         ? 'the linear it reads is a graph output'
         : readers[id] !== 1

@@ -33,7 +33,7 @@ import { inputsOf } from '../ir/graph.ts';
 import { analyzeRowExpr } from '../ir/row-expr-analysis.ts';
 import { exprText, isElementwise, rowScaleForm } from './norm-algebra.ts';
 import { centredStreamable, streamable } from './norm-streaming.ts';
-import { fired, skipped, type PassResult, type SiteReport } from './report.ts';
+import { fired, skipped, withArticle, type PassResult, type SiteReport } from './report.ts';
 import { GraphEdit, outputIds, type NodeFields } from './rewrite.ts';
 
 /** Params a prologue may bind (the matmul kernel already binds x, W, bias, y and operands). */
@@ -97,7 +97,7 @@ function precondition(
   const linears: LinearNode[] = [];
   for (const r of readers) {
     if (r.op !== 'linear' || r.x !== node.id || r.operands.includes(node.id) || r.prologue)
-      return `the normed row is read by ${r.op === 'linear' ? 'a linear epilogue or fused linear' : `${/^[aeiou]/.test(r.op) ? 'an' : 'a'} ${r.op}`} (line ${r.span.line}), which needs it written`;
+      return `the normed row is read by ${r.op === 'linear' ? 'a linear epilogue or fused linear' : withArticle(r.op)} (line ${r.span.line}), which needs it written`;
     linears.push(r);
   }
   if (!options.rowPrePass && !kernelForm(node.expr)) {

@@ -20,7 +20,7 @@
 import type { Graph, LinearNode, Node, NodeId, RowExprNode } from '../ir/graph.ts';
 import { inputsOf } from '../ir/graph.ts';
 import { onlyCentred, uncentre } from './norm-algebra.ts';
-import { fired, skipped, type PassResult, type SiteReport } from './report.ts';
+import { fired, skipped, withArticle, type PassResult, type SiteReport } from './report.ts';
 import { GraphEdit, outputIds, type NodeFields } from './rewrite.ts';
 
 const site = 'residual stream';
@@ -134,7 +134,7 @@ function analyseStream(graph: Graph): Stream | { why: SiteReport | null } {
       if (r.op !== 'rowexpr')
         return no(
           r,
-          `a ${r.op} (line ${r.span.line}) reads the stream directly, so its mean matters`,
+          `${withArticle(r.op)} (line ${r.span.line}) reads the stream directly, so its mean matters`,
         );
       if (!onlyCentred(r.expr))
         return no(

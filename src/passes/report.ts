@@ -32,3 +32,7 @@ export function fired(node: Node, site: string, detail: string): SiteReport {
 export function skipped(node: Node, site: string, detail: string): SiteReport {
   return { span: node.span, site, fired: false, detail };
 }
+
+/** `a linear`, `an embedding`: an op name with its indefinite article, for report sentences. */
+export const withArticle = (word: string): string =>
+  `${/^[aeiou]/.test(word) ? 'an' : 'a'} ${word}`;

@@ -99,7 +99,7 @@ describe('fold-norm-affine', () => {
     const { sites } = fold({ tied: true });
     expect(sites.filter((s) => s.fired)).toHaveLength(4);
     expect(sites.find((s) => !s.fired)!.detail).toMatch(
-      /is shared \(with a embedding .*second copy/,
+      /is shared \(with an embedding .*second copy/,
     );
   });
 
@@ -113,7 +113,7 @@ describe('fold-norm-affine', () => {
     expect(sites.filter((s) => !s.fired && /residual add/.test(s.detail))).toHaveLength(4);
     const qk = fold({ qkNorm: 'rmsnorm(eps: 1e-6)' }).sites;
     expect(
-      qk.some((s) => !s.fired && /also read by a attention|also read by a rope/.test(s.detail)),
+      qk.some((s) => !s.fired && /also read by an attention|also read by a rope/.test(s.detail)),
     ).toBe(true);
   });
 
