@@ -14,6 +14,7 @@ import type { Graph } from '../src/ir/graph.ts';
 import type { AcquiredDevice } from '../src/runtime/device.ts';
 import { compareTensors } from '../src/util/compare.ts';
 import { randomWeights } from '../src/weights/random.ts';
+import { summarizeProfile } from '../src/cli/commands/run-profile.ts';
 import { archcRunner, ortRunner, type Runner, type StaticCosts } from './runners.ts';
 
 export interface ConfigSpec {
@@ -108,7 +109,7 @@ export async function runStudy(
     if (spec.profile)
       for (const [k, { config, runner }] of loaded.entries())
         profiles[k] =
-          runner.profile && perFamily(await runner.profile(tokensFor(spec.seq, vocabOf(config))));
+          runner.profile && msPerFamily(await runner.profile(tokensFor(spec.seq, vocabOf(config))));
   } finally {
     for (const { runner } of loaded) await runner.dispose();
   }
@@ -187,11 +188,9 @@ function tokensFor(seq: number, vocab: number): Int32Array {
   return Int32Array.from({ length: seq }, (_, i) => (i * 7919 + 13) % vocab);
 }
 
-function perFamily(steps: readonly { family: string; ms: number }[]): FamilyTimes {
-  const sums: Record<string, number> = {};
-  for (const s of steps) sums[s.family] = (sums[s.family] ?? 0) + s.ms;
-  return sums;
-}
+/** The profile's time per kernel family, as `archc run --profile` sums it. */
+const msPerFamily = (steps: Parameters<typeof summarizeProfile>[0]): FamilyTimes =>
+  Object.fromEntries(summarizeProfile(steps).families.map((f) => [f.family, f.ms]));
 
 function median(xs: readonly number[]): number {
   const sorted = [...xs].sort((a, b) => a - b);

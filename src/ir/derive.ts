@@ -35,6 +35,12 @@ interface DeriveRule {
 const size = (dims: Dims) => dims.reduce((a, b) => a * b, 1);
 const same = (a: Dims, b: Dims) => a.length === b.length && a.every((d, i) => d === b[i]);
 
+/** The shape of a matrix without its last column. */
+const oneColumnFewer: DeriveRule['shape'] = ([m, ...rest]) =>
+  rest.length === 0 && m?.length === 2 && m[1] >= 2
+    ? [m[0], m[1] - 1]
+    : 'needs a matrix of ≥ 2 columns';
+
 /** The CRMSNorm rewrites (lower/crms.ts): dropping the stream's last coordinate. */
 const crmsRules: Readonly<
   Record<'truncate_rows' | 'truncate_columns' | 'fold_last_column', DeriveRule>
@@ -47,10 +53,7 @@ const crmsRules: Readonly<
     value: ([m], out) => m.slice(0, size(out)),
   },
   truncate_columns: {
-    shape: ([m, ...rest]) =>
-      rest.length === 0 && m?.length === 2 && m[1] >= 2
-        ? [m[0], m[1] - 1]
-        : 'needs a matrix of ≥ 2 columns',
+    shape: oneColumnFewer,
     value: ([m], [rows, cols]) => {
       const out = new Float32Array(rows * cols);
       for (let r = 0; r < rows; r++)
@@ -59,10 +62,7 @@ const crmsRules: Readonly<
     },
   },
   fold_last_column: {
-    shape: ([m, ...rest]) =>
-      rest.length === 0 && m?.length === 2 && m[1] >= 2
-        ? [m[0], m[1] - 1]
-        : 'needs a matrix of ≥ 2 columns',
+    shape: oneColumnFewer,
     value: ([m], [rows, cols]) => {
       const out = new Float32Array(rows * cols);
       for (let r = 0; r < rows; r++) {

@@ -12,16 +12,13 @@
 import { describe, expect, it } from 'vitest';
 import { planGraph } from '../../src/codegen/plan.ts';
 import { compileSource } from '../../src/compile.ts';
-import type { Graph } from '../../src/ir/graph.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
 import type { RowExpr } from '../../src/ir/row-expr.ts';
-import { fuseNormPrologue } from '../../src/passes/fuse-norm-prologue.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
-import { randomWeights } from '../../src/weights/random.ts';
 import { archSource, perturbedWeights, preLnSpec, type ArchSpec } from '../passes/arch-models.ts';
 import { tokensFor } from '../passes/support.ts';
-import { maxRelError, normLinearGraph } from './support.ts';
+import { maxRelError, normLinearGraph, normPrologueRunner } from './support.ts';
 
 const X: RowExpr = { k: 'x' };
 const c = (value: number): RowExpr => ({ k: 'const', value });
@@ -105,26 +102,10 @@ describe('norm prologues in the register-blocked matmul, on the device', () => {
     ),
   );
   it.each(cases)('%s', async (_name, expr, mode, params, d, out, row) => {
-    const { device } = await acquireDevice();
     const graph = normLinearGraph(d, out, expr, params);
-    const fused = fuseNormPrologue(graph).graph;
-    expect(fused.nodes.some((n) => n.op === 'rowexpr')).toBe(false);
-    const weights = randomWeights(graph, 7);
-    weights.set(
-      'table',
-      weights.get('table')!.map((v, i) => row(v, i % d)),
-    );
     const tokens = Int32Array.from({ length: 37 }, (_, t) => (t * 7) % 40);
-    const expected = interpret(graph, weights, tokens).outputs.get('y')!;
-    const run = async (g: Graph, linear: 'tiled' | 'blocked') => {
-      const plan = planGraph(g, device.limits, { linear });
-      const session = await createSession(device, plan, weights);
-      try {
-        return { error: maxRelError((await session.run(tokens)).get('y')!, expected), plan };
-      } finally {
-        session.dispose();
-      }
-    };
+    const { fused, run } = await normPrologueRunner(graph, row, d, tokens, 7);
+    expect(fused.nodes.some((n) => n.op === 'rowexpr')).toBe(false);
     const unfused = (await run(graph, 'blocked')).error;
     const { error, plan } = await run(fused, 'blocked');
     expect(plan.kernels.some((k) => k.key.includes(`prologueMode=${mode}`))).toBe(true);

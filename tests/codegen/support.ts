@@ -11,6 +11,7 @@ import { interpret } from '../../src/ir/interpret/index.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
 import { randomWeights } from '../../src/weights/random.ts';
+import { fuseNormPrologue } from '../../src/passes/fuse-norm-prologue.ts';
 
 /** max|a − b| / max|b|: the error measure every kernel is held to. */
 export function maxRelError(actual: Float32Array, expected: Float32Array): number {
@@ -124,4 +125,37 @@ export function normLinearGraph(
   const bias = g.param('b', [out], normal, noSpan);
   g.output('y', g.linear(normed, g.param('w', [out, d], normal, noSpan), bias, noSpan));
   return g.finish();
+}
+
+/**
+ * A norm→linear graph (normLinearGraph) made ready for device runs: `fused` is it after
+ * fuse-norm-prologue; `run(g, linear)` runs g on the device with the graph's seeded weights —
+ * every token row mapped by `row(value, column)` (outlier dimensions, offsets) — and returns
+ * its output's error against the reference interpreter on the unfused graph, with the plan.
+ */
+export async function normPrologueRunner(
+  graph: Graph,
+  row: (v: number, column: number) => number,
+  d: number,
+  tokens: Int32Array,
+  seed: number,
+) {
+  const { device } = await acquireDevice();
+  const fused = fuseNormPrologue(graph).graph;
+  const weights = randomWeights(graph, seed);
+  weights.set(
+    'table',
+    weights.get('table')!.map((v, i) => row(v, i % d)),
+  );
+  const expected = interpret(graph, weights, tokens).outputs.get('y')!;
+  const run = async (g: Graph, linear: 'tiled' | 'blocked') => {
+    const plan = planGraph(g, device.limits, { linear });
+    const session = await createSession(device, plan, weights);
+    try {
+      return { error: maxRelError((await session.run(tokens)).get('y')!, expected), plan };
+    } finally {
+      session.dispose();
+    }
+  };
+  return { fused, run };
 }

@@ -17,11 +17,9 @@ import { compileSource } from '../../src/compile.ts';
 import type { Graph } from '../../src/ir/graph.ts';
 import { interpret } from '../../src/ir/interpret/index.ts';
 import type { RowExpr } from '../../src/ir/row-expr.ts';
-import { fuseNormPrologue } from '../../src/passes/fuse-norm-prologue.ts';
 import { acquireDevice } from '../../src/runtime/device.ts';
 import { createSession } from '../../src/runtime/session.ts';
-import { randomWeights } from '../../src/weights/random.ts';
-import { maxRelError, normLinearGraph } from '../codegen/support.ts';
+import { maxRelError, normLinearGraph, normPrologueRunner } from '../codegen/support.ts';
 import { archSource, perturbedWeights, preLnSpec } from './arch-models.ts';
 import { tokensFor } from './support.ts';
 
@@ -60,33 +58,12 @@ const rows: [string, Row][] = [
   ['offset 10⁴, an outlier dimension 5·10⁴', (v, i) => (i === 5 ? 5e4 : 1e4 + v)],
 ];
 
-async function errors(graph: Graph, row: Row, d: number, tokens: Int32Array) {
-  const { device } = await acquireDevice();
-  const fused = fuseNormPrologue(graph).graph;
-  const weights = randomWeights(graph, 3);
-  weights.set(
-    'table',
-    weights.get('table')!.map((v, i) => row(v, i % d)),
-  );
-  const expected = interpret(graph, weights, tokens).outputs.get('y')!;
-  const run = async (g: Graph, linear: 'tiled' | 'blocked') => {
-    const plan = planGraph(g, device.limits, { linear });
-    const session = await createSession(device, plan, weights);
-    try {
-      return { error: maxRelError((await session.run(tokens)).get('y')!, expected), plan };
-    } finally {
-      session.dispose();
-    }
-  };
-  return { fused, run };
-}
-
 describe('LayerNorm as a streamed matmul prologue with column sums, on the device', () => {
   it.each(rows)('matches the unfused plan in both kernels: %s', async (_name, row) => {
     // d = 264: K is not a multiple of the tiled kernel's 16; T = 37 and out = 45 leave edges.
     const d = 264;
     const tokens = Int32Array.from({ length: 37 }, (_, t) => (t * 7) % 40);
-    const { fused, run } = await errors(layerNormLinear(d, 45), row, d, tokens);
+    const { fused, run } = await normPrologueRunner(layerNormLinear(d, 45), row, d, tokens, 3);
     const linear = fused.nodes.find((n) => n.op === 'linear')!;
     expect(linear.op === 'linear' && linear.prologueColumnSums).toBeDefined();
     const unfused = (await run(layerNormLinear(d, 45), 'tiled')).error;

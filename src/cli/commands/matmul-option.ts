@@ -32,15 +32,26 @@ export function attentionFor(deviceDescription: string): AttentionVariant {
   return softwareAdapter.test(deviceDescription) ? 'rows' : 'workgroup';
 }
 
+/** The kernel named by option `name` (one of `allowed`), or the device's default. */
+function kernelOption<K extends string>(
+  spec: CommandSpec,
+  values: Parsed['values'],
+  name: 'matmul' | 'attention',
+  allowed: readonly K[],
+  byDevice: K,
+): K {
+  const raw = values[name];
+  if (raw === undefined) return byDevice;
+  if (allowed.includes(raw as K)) return raw as K;
+  throw usageError(spec, `--${name} must be ${allowed.join(' or ')}, not \`${String(raw)}\``);
+}
+
 export function matmulOption(
   spec: CommandSpec,
   values: Parsed['values'],
   device: string,
 ): LinearVariant {
-  const raw = values.matmul;
-  if (raw === undefined) return matmulFor(device);
-  if (raw === 'tiled' || raw === 'blocked') return raw;
-  throw usageError(spec, `--matmul must be tiled or blocked, not \`${String(raw)}\``);
+  return kernelOption(spec, values, 'matmul', ['tiled', 'blocked'], matmulFor(device));
 }
 
 export function attentionOption(
@@ -48,8 +59,5 @@ export function attentionOption(
   values: Parsed['values'],
   device: string,
 ): AttentionVariant {
-  const raw = values.attention;
-  if (raw === undefined) return attentionFor(device);
-  if (raw === 'workgroup' || raw === 'rows') return raw;
-  throw usageError(spec, `--attention must be workgroup or rows, not \`${String(raw)}\``);
+  return kernelOption(spec, values, 'attention', ['workgroup', 'rows'], attentionFor(device));
 }
